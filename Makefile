@@ -1,0 +1,30 @@
+# Two commands set up a fresh machine: `make serve` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_LINK_MODE ?= copy
+
+.PHONY: help serve test lint check-tests sync
+
+help:
+	@echo "make serve   start the servers on SQLite (installs what they need)"
+	@echo "make test    lint, type-check and run every test (installs what they need)"
+
+$(UV):
+	python3 -m venv .tools && .tools/bin/pip install --quiet uv
+
+sync: $(UV)
+	$(UV) sync --all-packages --frozen --quiet
+
+serve: sync
+	$(UV) run --frozen python -m cornflow_fastapi.devserver
+
+lint: sync
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src
+
+check-tests: sync
+	$(UV) run --frozen pytest
+
+test: lint check-tests

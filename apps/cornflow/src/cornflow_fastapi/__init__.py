@@ -1,0 +1,1 @@
+"""Cornflow optimization server on FastAPI."""

@@ -1,0 +1,5 @@
+"""`cornflow config ...`."""
+
+import typer
+
+app = typer.Typer(help="Configuration")

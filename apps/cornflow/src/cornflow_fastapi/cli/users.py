@@ -1,0 +1,5 @@
+"""`cornflow users ...`."""
+
+import typer
+
+app = typer.Typer(help="Users")

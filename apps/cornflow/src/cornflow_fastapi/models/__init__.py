@@ -1,0 +1,33 @@
+"""Every table of the Cornflow schema (Alembic head 4729cd156460)."""
+
+from cornflow_fastapi.models.alarms import Alarm, MainAlarm
+from cornflow_fastapi.models.base import Base, metadata, utcnow
+from cornflow_fastapi.models.data import Case, Execution, Instance
+from cornflow_fastapi.models.identity import (
+    Action,
+    ApiView,
+    PermissionView,
+    Role,
+    User,
+    UserRole,
+)
+from cornflow_fastapi.models.workflows import DeployedWorkflow, PermissionDag
+
+__all__ = [
+    "Action",
+    "Alarm",
+    "ApiView",
+    "Base",
+    "Case",
+    "DeployedWorkflow",
+    "Execution",
+    "Instance",
+    "MainAlarm",
+    "PermissionDag",
+    "PermissionView",
+    "Role",
+    "User",
+    "UserRole",
+    "metadata",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Mandarin Blueprint learning backend."""
