@@ -17,12 +17,12 @@ sync: $(UV)
 	$(UV) sync --all-packages --frozen --quiet
 
 serve: sync
-	$(UV) run --frozen python -m cornflow_fastapi.devserver
+	$(UV) run --frozen python deploy/devserver.py
 
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src
+	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src deploy
 
 check-tests: sync
 	$(UV) run --frozen pytest

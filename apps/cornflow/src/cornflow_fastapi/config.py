@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
+
 from svckit.settings import ServiceSettings
 
 CORNFLOW_VERSION = "1.3.9"
@@ -94,7 +95,8 @@ class CornflowSettings(ServiceSettings):
     airflow_pwd: str | None = None
     cors_origins: str = "*"
     application_root: str = "/"
-    cf_alarms_endpoint: int = 0
+    # Flask keeps the raw string, so any non-empty value (even "0") turns alarms on.
+    cf_alarms_endpoint: str | int | None = None
     execution_files: int = 0
     execution_files_path: str = "execution_files"
     execution_files_cleanup_frequency: int = 90
@@ -134,6 +136,7 @@ class CornflowSettings(ServiceSettings):
         description="bcrypt keeps hashes readable by the Flask server; argon2 once it is retired",
     )
     max_body_bytes: int = 64 * 1024 * 1024
+    max_inflated_body_bytes: int = 256 * 1024 * 1024
     metrics_enabled: bool = True
 
     @property

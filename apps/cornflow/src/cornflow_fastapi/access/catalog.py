@@ -1,13 +1,17 @@
 """The Flask server's endpoint catalogue: view names, url rules and default grants.
 
 `api_view` rows are looked up by url rule on every request, so each of our routes names the
-view it answers for here. Order matters: a fresh database numbers the views in this order.
+view it answers for here. Order matters: a fresh database numbers the views in the order
+`exposed_views` lists them, and the default grants in an order derived from BASE_GRANTS and
+EXTRA_GRANTS (see `access.seed`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+
+from cornflow_fastapi.config import AuthType, CornflowSettings, SignupMode
 
 
 class RoleId(IntEnum):
@@ -93,7 +97,7 @@ DAG_CASE = View("dag-case", "/dag/case/<int:idx>/", (A, S))
 DEPLOYED_DAG = View("deployed-dag", "/dag/deployed/", (S,))
 DEPLOYED_DAG_DETAIL = View("deployed-dag-detail", "/dag/deployed/<string:idx>/", (S,))
 USER = View("user", "/user/", (A,))
-USER_DETAIL = View("user-detail", "/user/<int:user_id>/", _NO_VIEWER)
+USER_DETAIL = View("user-detail", "/user/<int:user_id>/", _ALL)
 USER_ADMIN = View("user-admin", "/user/<int:user_id>/<int:make_admin>/", (A,))
 TOKEN = View("token", "/token/", _ALL)
 SCHEMA = View("schema", "/schema/", _ALL)
@@ -172,12 +176,31 @@ CORE_VIEWS: tuple[View, ...] = (
 
 ALARM_VIEWS: tuple[View, ...] = (ALARMS, ALARMS_DETAIL, MAIN_ALARMS)
 
-# Grants beyond "viewer: GET, other listed roles: every method" (Flask's
-# EXTRA_PERMISSION_ASSIGNATION).
+# What a role listed in a view's `roles` gets on it (Flask's BASE_PERMISSION_ASSIGNATION). The
+# order is Flask's, service's odd one included: it decides the ids of new permission rows.
+BASE_GRANTS: tuple[tuple[RoleId, ActionId], ...] = (
+    (V, ActionId.GET),
+    (P, ActionId.GET),
+    (P, ActionId.PATCH),
+    (P, ActionId.POST),
+    (P, ActionId.PUT),
+    (P, ActionId.DELETE),
+    (A, ActionId.GET),
+    (A, ActionId.PATCH),
+    (A, ActionId.POST),
+    (A, ActionId.PUT),
+    (A, ActionId.DELETE),
+    (S, ActionId.GET),
+    (S, ActionId.PATCH),
+    (S, ActionId.PUT),
+    (S, ActionId.DELETE),
+    (S, ActionId.POST),
+)
+
+# Grants beyond BASE_GRANTS (Flask's EXTRA_PERMISSION_ASSIGNATION), in Flask's order.
 EXTRA_GRANTS: tuple[tuple[RoleId, ActionId, str], ...] = (
     (D, ActionId.GET, USER_DETAIL.name),
     (D, ActionId.PUT, USER_DETAIL.name),
-    (V, ActionId.GET, USER_DETAIL.name),
     (V, ActionId.PUT, USER_DETAIL.name),
     (D, ActionId.GET, USER_ROLES.name),
     (V, ActionId.GET, USER_ROLES.name),
@@ -187,3 +210,23 @@ EXTRA_GRANTS: tuple[tuple[RoleId, ActionId, str], ...] = (
     (P, ActionId.GET, EXECUTION_FILES.name),
     (A, ActionId.GET, EXECUTION_FILES.name),
 )
+
+
+def signup_exposed(settings: CornflowSettings) -> bool:
+    """Flask only mounts /signup/ for database logins with signup open or admin-only."""
+    return settings.auth_type == AuthType.DB and settings.signup_activated != SignupMode.OFF
+
+
+def exposed_views(settings: CornflowSettings) -> tuple[View, ...]:
+    """The views a server with these settings answers for, in Flask's registration order.
+
+    Flask appends the conditional endpoints (signup, then login, which every auth type mounts)
+    after its resource list, and the alarm views after those.
+    """
+    views = [*CORE_VIEWS]
+    if signup_exposed(settings):
+        views.append(SIGNUP)
+    views.append(LOGIN)
+    if settings.alarms_enabled:
+        views.extend(ALARM_VIEWS)
+    return tuple(views)

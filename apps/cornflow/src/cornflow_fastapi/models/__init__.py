@@ -1,7 +1,7 @@
 """Every table of the Cornflow schema (Alembic head 4729cd156460)."""
 
 from cornflow_fastapi.models.alarms import Alarm, MainAlarm
-from cornflow_fastapi.models.base import Base, metadata, utcnow
+from cornflow_fastapi.models.base import Base, is_row_id, metadata, utcnow
 from cornflow_fastapi.models.data import Case, Execution, Instance
 from cornflow_fastapi.models.identity import (
     Action,
@@ -28,6 +28,7 @@ __all__ = [
     "Role",
     "User",
     "UserRole",
+    "is_row_id",
     "metadata",
     "utcnow",
 ]

@@ -12,6 +12,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 metadata = MetaData()
 
 
+INTEGER_KEY_MAX = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Whether value fits an INTEGER key column; larger values name no row (and would overflow)."""
+    return -INTEGER_KEY_MAX - 1 <= value <= INTEGER_KEY_MAX
+
+
 def utcnow() -> datetime:
     """Naive UTC, the way Cornflow stores every timestamp."""
     return datetime.now(UTC).replace(tzinfo=None)

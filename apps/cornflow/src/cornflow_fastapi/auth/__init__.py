@@ -1,0 +1,1 @@
+"""Authentication (tokens, login, signup) and the per-route permission check."""

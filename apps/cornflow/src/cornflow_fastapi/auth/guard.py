@@ -1,0 +1,119 @@
+"""Who is calling, and may they call this route: Flask's `@authenticate`, as dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cornflow_fastapi.access.catalog import METHOD_ACTIONS, ActionId, View
+from cornflow_fastapi.auth import openid, tokens
+from cornflow_fastapi.config import AuthType, CornflowSettings
+from cornflow_fastapi.dependencies import SessionDep, SettingsDep
+from cornflow_fastapi.errors import InvalidCredentials, NoPermission
+from cornflow_fastapi.models import ApiView, PermissionView, User, UserRole
+from svckit.http import get_metrics
+
+NO_ENDPOINT_PERMISSION = "You do not have permission to access this endpoint"
+
+
+def refuse(request: Request, reason: str, message: str) -> InvalidCredentials:
+    """An authentication failure, counted by reason for the auth-failure dashboards."""
+    get_metrics(request).record_auth_failure(reason)
+    return InvalidCredentials(message)
+
+
+def bearer_token(request: Request) -> str:
+    """The token of the Authorization header, with the Flask server's messages."""
+    header = request.headers.get("authorization")
+    if header is None:
+        raise refuse(request, "missing_header", "Authorization header is missing")
+    if not header:
+        return ""
+    if not header.startswith("Bearer "):
+        raise refuse(
+            request,
+            "malformed_header",
+            "Invalid Authorization header format. Must be 'Bearer <token>'",
+        )
+    return header.split(" ")[1]
+
+
+async def claims_of(request: Request, settings: CornflowSettings, token: str) -> dict[str, Any]:
+    """Decode an internal token, or in OpenID mode an identity provider's token."""
+    metrics = get_metrics(request)
+    try:
+        return tokens.decode(settings.secret_key, token)
+    except tokens.TokenExpired:
+        metrics.record_jwt_validation_error("expired")
+        raise refuse(
+            request, "expired_token", "The token has expired, please login again"
+        ) from None
+    except tokens.TokenError as error:
+        metrics.record_jwt_validation_error(error.reason)
+        if settings.auth_type is not AuthType.OID:
+            raise refuse(request, "invalid_token", "Invalid token format or signature") from None
+    return await openid.verify(request, token)
+
+
+async def find_user_by_username(session: AsyncSession, username: str) -> User | None:
+    statement = select(User).where(User.username == username, User.deleted_at.is_(None))
+    return (await session.execute(statement)).scalars().first()
+
+
+async def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The caller, identified by the token's `sub` (a username)."""
+    claims = await claims_of(request, settings, bearer_token(request))
+    user = await find_user_by_username(session, str(claims.get("sub")))
+    if user is None:
+        raise refuse(
+            request, "unknown_user", "User not found. Please ensure you are using valid credentials"
+        )
+    request.state.user_id = user.id
+    return user
+
+
+CurrentUserDep = Annotated[User, Depends(current_user)]
+
+
+async def role_ids(session: AsyncSession, user_id: int) -> set[int]:
+    statement = select(UserRole.role_id).where(UserRole.user_id == user_id)
+    return set((await session.execute(statement)).scalars())
+
+
+async def check_permission(session: AsyncSession, user: User, view: View, method: str) -> None:
+    """Grant or refuse exactly as the Flask server does, from the shared permission tables."""
+    roles = await role_ids(session, user.id)
+    if not roles:
+        raise NoPermission(NO_ENDPOINT_PERMISSION)
+    action = METHOD_ACTIONS.get(method, ActionId.GET)
+    view_id = (
+        await session.execute(select(ApiView.id).where(ApiView.url_rule == view.url_rule).limit(1))
+    ).scalar()
+    if view_id is None:
+        raise NoPermission("The permission for this endpoint is not in the database.")
+    granted = await session.scalar(
+        select(
+            exists().where(
+                PermissionView.role_id.in_(roles),
+                PermissionView.api_view_id == view_id,
+                PermissionView.action_id == action,
+                PermissionView.deleted_at.is_(None),
+            )
+        )
+    )
+    if not granted:
+        raise NoPermission(NO_ENDPOINT_PERMISSION)
+
+
+def requires_access(view: View) -> Any:
+    """Dependency for a route answering for `view`: the authenticated, permitted caller."""
+
+    async def permitted_user(request: Request, session: SessionDep, user: CurrentUserDep) -> User:
+        await check_permission(session, user, view, request.method)
+        return user
+
+    permitted_user.__name__ = f"requires_access_{view.name.replace('-', '_')}"
+    return Depends(permitted_user)

@@ -1,0 +1,27 @@
+"""Dependency aliases for what the app holds in its state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from cornflow_fastapi.config import CornflowSettings
+from svckit.db import SessionDep
+from svckit.passwords import PasswordHasher
+
+
+def get_settings(request: Request) -> CornflowSettings:
+    settings: CornflowSettings = request.app.state.settings
+    return settings
+
+
+def get_password_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+SettingsDep = Annotated[CornflowSettings, Depends(get_settings)]
+PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
+
+__all__ = ["PasswordHasherDep", "SessionDep", "SettingsDep"]

@@ -1,0 +1,1 @@
+"""GET /health/: is Cornflow usable, and is its solving backend reachable."""

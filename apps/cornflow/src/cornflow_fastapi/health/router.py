@@ -1,0 +1,46 @@
+"""GET /health/, public, with the Flask server's payload."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from cornflow_fastapi.access import catalog
+from cornflow_fastapi.config import CORNFLOW_VERSION
+from cornflow_fastapi.dependencies import SessionDep, SettingsDep
+from cornflow_fastapi.errors import EndpointNotImplemented
+from cornflow_fastapi.orchestrators import airflow
+from cornflow_fastapi.routing import CornflowRoute
+from cornflow_fastapi.users import repository
+
+HEALTHY = "healthy"
+UNHEALTHY = "unhealthy"
+AIRFLOW_BACKEND = 1
+DATABRICKS_BACKEND = 2
+
+router = APIRouter(route_class=CornflowRoute, tags=["Health"])
+
+
+class HealthResponse(BaseModel):
+    cornflow_status: str
+    backend_status: str
+    cornflow_version: str
+
+
+@router.get(catalog.HEALTH.url_rule, name=catalog.HEALTH.name, operation_id="health")
+async def health(session: SessionDep, settings: SettingsDep) -> HealthResponse:
+    """Cornflow is healthy when its service user exists; the backend when it answers."""
+    if settings.cornflow_backend == AIRFLOW_BACKEND:
+        alive = await airflow.is_alive(
+            settings.airflow_url, settings.airflow_user, settings.airflow_pwd
+        )
+    elif settings.cornflow_backend == DATABRICKS_BACKEND:
+        alive = False
+    else:
+        raise EndpointNotImplemented()
+    service_user = await repository.get_user_by_username(session, settings.cornflow_service_user)
+    return HealthResponse(
+        cornflow_status=HEALTHY if service_user is not None else UNHEALTHY,
+        backend_status=HEALTHY if alive else UNHEALTHY,
+        cornflow_version=CORNFLOW_VERSION,
+    )

@@ -1,0 +1,130 @@
+"""The Cornflow application: `create_app(settings)` and its lifespan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.exceptions import HTTPException
+from starlette.types import Scope
+
+from cornflow_fastapi import errors, schema_migrations
+from cornflow_fastapi.auth import openid
+from cornflow_fastapi.auth.router import router as auth_router
+from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowSettings
+from cornflow_fastapi.health.router import router as health_router
+from cornflow_fastapi.permissions.router import router as permissions_router
+from cornflow_fastapi.roles.router import router as roles_router
+from cornflow_fastapi.routing import HeadAsGetMiddleware, answer_unrouted, include_routers
+from cornflow_fastapi.users.router import router as users_router
+from svckit.db import Database
+from svckit.health import ShutdownFlag
+from svckit.health import health_router as probes_router
+from svckit.http import (
+    AccessLogMiddleware,
+    BodySizeLimitMiddleware,
+    GzipRequestMiddleware,
+    Metrics,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    metrics_endpoint,
+)
+from svckit.passwords import PasswordHasher
+
+# The Flask server inflates gzip bodies (@inflate) on these routes only.
+_INFLATED = (
+    ("POST", re.compile(r"^/instance/$")),
+    ("POST", re.compile(r"^/case/$")),
+    ("PATCH", re.compile(r"^/case/[0-9]+/data/$")),
+)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    method, path = scope.get("method"), scope.get("path", "")
+    return any(method == m and pattern.match(path) for m, pattern in _INFLATED)
+
+
+async def _schema_at_head(connection: AsyncConnection) -> bool:
+    version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    return bool(version == schema_migrations.HEAD_REVISION)
+
+
+def create_app(settings: CornflowSettings, *, database: Database | None = None) -> FastAPI:
+    """Build the app; a database passed in (tests) is used as is and not disposed."""
+    owns_database = database is None
+    db = database or Database.from_url(settings.database_url)
+    shutdown = ShutdownFlag()
+    oidc_verifier = openid.build_verifier(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        shutdown.set()
+        if oidc_verifier is not None:
+            await oidc_verifier.aclose()
+        if owns_database:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Cornflow",
+        version=CORNFLOW_VERSION,
+        description="Cornflow optimization server, wire-compatible with Cornflow 1.3.9",
+        lifespan=lifespan,
+        redirect_slashes=False,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    metrics = Metrics(namespace="cornflow")
+    metrics.instrument_engine(db.engine)
+    app.state.settings = settings
+    app.state.database = db
+    app.state.metrics = metrics
+    app.state.password_hasher = PasswordHasher(scheme=settings.password_hash_scheme)
+    app.state.oidc_verifier = oidc_verifier
+
+    errors.install(app)
+
+    async def unrouted(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return answer_unrouted(request, exc)
+
+    app.add_exception_handler(HTTPException, unrouted)
+
+    include_routers(
+        app,
+        [health_router, auth_router(settings), users_router, roles_router, permissions_router],
+    )
+    app.include_router(probes_router(schema_is_current=_schema_at_head, shutdown=shutdown))
+    if settings.metrics_enabled:
+        app.add_route("/metrics", metrics_endpoint(metrics), include_in_schema=False)
+
+    # Added innermost first: the request id wraps everything, so even a 413 is traceable.
+    app.add_middleware(
+        GzipRequestMiddleware,
+        max_inflated_bytes=settings.max_inflated_body_bytes,
+        should_inflate=_accepts_gzip,
+        reject=errors.render_status,
+    )
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, reject=errors.render_status
+    )
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+    app.add_middleware(CORSMiddleware, allow_origins=origins or ["*"], allow_methods=["*"])
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ASGI servers: settings from the environment, read when the app is built."""
+    return create_app(CornflowSettings())

@@ -1,0 +1,1 @@
+"""Where executions are solved: Airflow today (Cornflow's engine)."""

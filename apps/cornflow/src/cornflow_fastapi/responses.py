@@ -1,0 +1,11 @@
+"""Response bodies several domains share."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class MessageResponse(BaseModel):
+    """`{"message": ...}`, Cornflow's answer to updates and deletes."""
+
+    message: str

@@ -1,0 +1,1 @@
+"""Roles: the named sets of permissions users are given."""
