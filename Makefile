@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: help serve test lint check-tests sync
+.PHONY: help serve test lint check-tests sync reference
 
 help:
 	@echo "make serve   start the servers on SQLite (installs what they need)"
@@ -22,9 +22,17 @@ serve: sync
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src deploy
+	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src cutover/src deploy
 
 check-tests: sync
 	$(UV) run --frozen pytest
 
 test: lint check-tests
+
+# The real Flask Cornflow 1.3.9 (its own virtualenv: its pins clash with ours).
+REFERENCE_VENV := .reference/venv
+$(REFERENCE_VENV)/bin/gunicorn: $(UV)
+	$(UV) venv --quiet --python 3.11 $(REFERENCE_VENV)
+	VIRTUAL_ENV=$(REFERENCE_VENV) $(UV) pip install --quiet cornflow==1.3.9 cornflow-client==1.3.9
+
+reference: $(REFERENCE_VENV)/bin/gunicorn

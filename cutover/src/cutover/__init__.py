@@ -1,0 +1,1 @@
+"""Moving traffic from a Flask server to its FastAPI successor, safely."""
