@@ -24,7 +24,7 @@ lint: sync
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src cutover/src deploy
 
-check-tests: sync
+check-tests: sync reference
 	$(UV) run --frozen pytest
 
 test: lint check-tests
