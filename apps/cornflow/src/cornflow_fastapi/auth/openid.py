@@ -24,6 +24,8 @@ def build_verifier(settings: CornflowSettings) -> JwksVerifier | None:
         audience=oid.expected_audience or "",
         issuer=oid.provider,
         algorithms=("RS256",),
+        # The subject names the Cornflow user; a token without one must not reach the lookup.
+        require=("exp", "sub"),
     )
 
 

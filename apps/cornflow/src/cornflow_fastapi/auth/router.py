@@ -60,11 +60,17 @@ async def login_with_database(
 
 
 async def login_with_ldap(
-    request: Request, body: LoginBody, session: SessionDep, settings: SettingsDep
+    request: Request,
+    body: LoginBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    hasher: PasswordHasherDep,
 ) -> TokenResponse:
     """Log in against the LDAP directory; returns a token valid TOKEN_DURATION hours."""
     try:
-        user = await service.authenticate_with_ldap(session, settings, body.username, body.password)
+        user = await service.authenticate_with_ldap(
+            session, settings, hasher, body.username, body.password
+        )
     except InvalidCredentials as error:
         count_login_failure(request, error)
         raise
@@ -85,13 +91,17 @@ async def login_with_openid(
                 "Must provide a token in Authorization header. "
                 "Cannot log in with username and password"
             )
-        user = await service.service_user_password_login(
-            session, hasher, body.username, body.password
-        )
+        try:
+            user = await service.service_user_password_login(
+                session, hasher, body.username, body.password
+            )
+        except InvalidCredentials as error:
+            count_login_failure(request, error)
+            raise
         return TokenResponse(token=service.issue_token(settings, user), id=user.id)
     token = guard.bearer_token(request)
     claims = await guard.claims_of(request, settings, token)
-    user = await service.user_from_identity_token(session, settings, claims)
+    user = await service.user_from_identity_token(session, settings, hasher, claims)
     return TokenResponse(token=token, id=user.id)
 
 

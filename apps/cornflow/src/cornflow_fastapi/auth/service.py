@@ -8,8 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.access.catalog import RoleId
-from cornflow_fastapi.auth import tokens
-from cornflow_fastapi.auth.ldap import LdapDirectory
+from cornflow_fastapi.auth import ldap, tokens
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidCredentials, InvalidUsage
 from cornflow_fastapi.models import User, UserRole, utcnow
@@ -53,29 +52,30 @@ async def authenticate_with_password(
 
 
 async def authenticate_with_ldap(
-    session: AsyncSession, settings: CornflowSettings, username: str, password: str
+    session: AsyncSession,
+    settings: CornflowSettings,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
 ) -> User:
     """Bind as the user; create the row on first login and mirror the directory's roles."""
-    directory = LdapDirectory(settings.ldap, settings.cornflow_service_user)
-    if not await directory.authenticate(username, password):
-        raise WrongPassword()
-    user = await repository.get_user_by_username(session, username)
+    directory = ldap.LdapDirectory(settings.ldap, settings.cornflow_service_user)
+    try:
+        entry = await directory.login(username, password)
+    except ldap.NotInDirectory:
+        raise UnknownUser() from None
+    except ldap.BindRefused:
+        raise WrongPassword() from None
+    user = await repository.get_user_by_username(session, entry.username)
     if user is None:
-        email = await directory.email(username) or ""
-        now = utcnow()
-        user = User(
-            username=username,
-            email=email,
-            password=None,
-            pwd_last_change=now,
-            created_at=now,
-            updated_at=now,
+        # The Flask server validates the directory's email like a typed one: an entry without
+        # a usable mail attribute cannot log in.
+        user = await service.create_user(
+            session, hasher, username=entry.username, email=entry.email or "", password=None
         )
-        session.add(user)
-        await session.flush()
     # Every login replaces the user's roles with the directory's, as the Flask server does.
     await session.execute(delete(UserRole).where(UserRole.user_id == user.id))
-    for role_id in await directory.roles(username):
+    for role_id in entry.role_ids:
         await service.assign_role(session, user.id, role_id)
     return user
 
@@ -90,11 +90,19 @@ async def service_user_password_login(
     return user
 
 
+def _text_claim(claims: dict[str, object], name: str, default: str) -> str | None:
+    value = claims.get(name, default)
+    return None if value is None else str(value)
+
+
 async def user_from_identity_token(
-    session: AsyncSession, settings: CornflowSettings, claims: dict[str, object]
+    session: AsyncSession,
+    settings: CornflowSettings,
+    hasher: PasswordHasher,
+    claims: dict[str, object],
 ) -> User:
     """The user named by an identity provider token's `sub`, created on first sight."""
-    username = str(claims.get("sub"))
+    username = str(claims["sub"])
     user = await repository.get_user_by_username(session, username)
     if user is not None:
         return user
@@ -104,19 +112,15 @@ async def user_from_identity_token(
         default_first, default_last = local_part.split(".")[0:2]
     else:
         default_first, default_last = local_part, ""
-    now = utcnow()
-    user = User(
+    user = await service.create_user(
+        session,
+        hasher,
         username=username,
         email=email,
-        first_name=str(claims.get("given_name", default_first)),
-        last_name=str(claims.get("family_name", default_last)),
         password=None,
-        pwd_last_change=now,
-        created_at=now,
-        updated_at=now,
+        first_name=_text_claim(claims, "given_name", default_first),
+        last_name=_text_claim(claims, "family_name", default_last),
     )
-    session.add(user)
-    await session.flush()
     await service.assign_role(session, user.id, settings.default_role)
     if settings.open_deployment == 1:
         await service.grant_all_workflows(session, user.id)
