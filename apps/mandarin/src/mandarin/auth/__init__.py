@@ -1,0 +1,1 @@
+"""Accounts and credentials: our JWTs, Supabase tokens and the legacy Flask session cookie."""

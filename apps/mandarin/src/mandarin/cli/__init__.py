@@ -1,0 +1,16 @@
+"""The `mandarin` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from mandarin.cli import database, server, users
+
+app = typer.Typer(help="Mandarin Blueprint server administration", no_args_is_help=True)
+app.add_typer(database.app, name="db")
+app.add_typer(users.app, name="users")
+app.command("serve")(server.serve)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,76 @@
+"""Every table of the Mandarin database; imports no domain code."""
+
+from mandarin.models.base import Base, UtcDateTime, metadata, new_id, utcnow
+from mandarin.models.content import (
+    Course,
+    Item,
+    ItemPart,
+    Lesson,
+    LessonItem,
+    Level,
+    Phase,
+    SoundSlot,
+)
+from mandarin.models.enums import (
+    ActorCategory,
+    CardState,
+    EnrollmentStatus,
+    FsrsPhase,
+    ItemKind,
+    LessonKind,
+    PhaseKind,
+    ProgressStatus,
+    ReviewSource,
+    SchedulerKind,
+    SlotKind,
+    UnlockRule,
+)
+from mandarin.models.identity import RefreshToken, User
+from mandarin.models.learning import (
+    SM2_INITIAL_EASINESS,
+    Enrollment,
+    LessonProgress,
+    ReviewCard,
+    ReviewLog,
+)
+from mandarin.models.mnemonics import UserActor, UserProp, UserRoom, UserScene, UserSet
+
+__all__ = [
+    "SM2_INITIAL_EASINESS",
+    "ActorCategory",
+    "Base",
+    "CardState",
+    "Course",
+    "Enrollment",
+    "EnrollmentStatus",
+    "FsrsPhase",
+    "Item",
+    "ItemKind",
+    "ItemPart",
+    "Lesson",
+    "LessonItem",
+    "LessonKind",
+    "LessonProgress",
+    "Level",
+    "Phase",
+    "PhaseKind",
+    "ProgressStatus",
+    "RefreshToken",
+    "ReviewCard",
+    "ReviewLog",
+    "ReviewSource",
+    "SchedulerKind",
+    "SlotKind",
+    "SoundSlot",
+    "UnlockRule",
+    "User",
+    "UserActor",
+    "UserProp",
+    "UserRoom",
+    "UserScene",
+    "UserSet",
+    "UtcDateTime",
+    "metadata",
+    "new_id",
+    "utcnow",
+]
