@@ -1,4 +1,5 @@
-"""`make serve`'s server, driven over a real socket by the unmodified cornflow-client."""
+"""`make serve`'s servers over real sockets: Cornflow driven by the unmodified cornflow-client,
+Mandarin by plain HTTP."""
 
 import json
 import socket
@@ -22,38 +23,47 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def devserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def devserver(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str, dict[str, str]]]:
     var = tmp_path_factory.mktemp("var")
     port = free_port()
+    mandarin_port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy" / "devserver.py"), "--var-dir", str(var),
-         "--cornflow-port", str(port)],
+         "--cornflow-port", str(port), "--mandarin-port", str(mandarin_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
+    mandarin_url = f"http://127.0.0.1:{mandarin_port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "health/", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"devserver did not start:\n{output}")
-            time.sleep(0.2)
+        # Both servers start after both are prepared (the demo course is built the first time).
+        deadline = time.monotonic() + 120
+        for probe in (url + "health/", mandarin_url + "readyz"):
+            while True:
+                try:
+                    if requests.get(probe, timeout=5).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    # A first request can be slow while a server warms up on a busy machine.
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"devserver did not start:\n{output}")
+                time.sleep(0.2)
         credentials = json.loads((var / "dev-credentials.json").read_text())
-        yield url, credentials
+        yield url, mandarin_url, credentials
     finally:
         process.terminate()
         process.communicate(timeout=20)
 
 
 @pytest.mark.slow
-def test_cornflow_client_against_the_dev_server(devserver: tuple[str, dict[str, str]]) -> None:
-    url, credentials = devserver
+def test_cornflow_client_against_the_dev_server(
+    devserver: tuple[str, str, dict[str, str]],
+) -> None:
+    url, _, credentials = devserver
     health = CornFlow(url=url).is_alive()
     assert health["cornflow_status"] == "healthy"
     assert health["cornflow_version"] == "1.3.9"
@@ -85,3 +95,45 @@ def test_cornflow_client_against_the_dev_server(devserver: tuple[str, dict[str, 
         newcomer.get_all_users()
     with pytest.raises(CornFlowApiError, match="Invalid credentials"):
         CornFlow(url=url).login("client_user", "wrong")
+
+
+@pytest.mark.slow
+def test_mandarin_on_the_dev_server(devserver: tuple[str, str, dict[str, str]]) -> None:
+    _, url, credentials = devserver
+    registered = requests.post(
+        url + "api/auth/register",
+        json={"email": "newcomer@example.com", "password": "correct horse battery"},
+        timeout=10,
+    )
+    assert registered.status_code == 201, registered.text
+    learner = requests.post(
+        url + "api/auth/login",
+        json={
+            "email": "learner@example.com",
+            "password": credentials["mandarin_learner_password"],
+        },
+        timeout=10,
+    )
+    assert learner.status_code == 200, learner.text
+
+    for token in (registered.json()["access_token"], learner.json()["access_token"]):
+        courses = requests.get(
+            url + "api/courses", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert courses.status_code == 200, courses.text
+        assert [course["slug"] for course in courses.json()["items"]] == ["hsk-3-0"]
+
+    admin = requests.post(
+        url + "api/auth/login",
+        json={"email": "admin@example.com", "password": credentials["mandarin_admin_password"]},
+        timeout=10,
+    )
+    me = requests.get(
+        url + "api/auth/me",
+        headers={"Authorization": f"Bearer {admin.json()['access_token']}"},
+        timeout=10,
+    )
+    assert me.json()["is_admin"] is True
+    attribution = requests.get(url + "api/attribution", timeout=10).json()
+    assert "CC BY-SA 4.0" in {source["license"] for source in attribution[0]["sources"]}
+    assert requests.get(url + "docs", timeout=10).status_code == 200

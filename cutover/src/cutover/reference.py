@@ -131,9 +131,18 @@ class FlaskCornflow:
             "cornflow.app:create_app('development')",
         ]  # fmt: skip
         output = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            command, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        try:
+            self.process = subprocess.Popen(
+                command,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            # The child holds its own copy of the descriptor.
+            if not isinstance(output, int):
+                output.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from svckit.settings import ServiceSettings
@@ -21,6 +21,27 @@ class AuthType(IntEnum):
     OID = 0
     DB = 1
     LDAP = 2
+
+
+class CornflowBackend(IntEnum):
+    """Where executions are solved. Flask's numbers (1, 2) keep their meaning; local is ours."""
+
+    LOCAL = 0
+    AIRFLOW = 1
+    DATABRICKS = 2
+
+
+def _backend(value: Any) -> Any:
+    # The environment holds a name ("local", "airflow") or Flask's number ("1", "2").
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.lstrip("-").isdigit():
+            return int(text)
+        try:
+            return CornflowBackend[text.upper()]
+        except KeyError:
+            return value
+    return value
 
 
 class SignupMode(IntEnum):
@@ -69,6 +90,21 @@ class SmtpSettings(BaseModel, frozen=True):
     service_name: str
 
 
+class LocalRunnerSettings(BaseModel, frozen=True):
+    """The embedded runner (CORNFLOW_BACKEND=local); picklable, handed to worker processes."""
+
+    database_url: str
+    workers: int
+    app_specs: tuple[str, ...]
+    poll_interval: float
+    heartbeat_interval: float
+    lease_seconds: float
+    max_attempts: int
+    time_limit_grace: float
+    max_run_seconds: float | None
+    stop_grace: float
+
+
 class CornflowSettings(ServiceSettings):
     """Field names are the Flask server's environment variable names, lower-cased."""
 
@@ -89,7 +125,7 @@ class CornflowSettings(ServiceSettings):
     cornflow_service_user: str = "service_user"
     open_deployment: int = 1
     user_access_all_objects: int = 0
-    cornflow_backend: int = 1
+    cornflow_backend: CornflowBackend = CornflowBackend.LOCAL
     airflow_url: str | None = None
     airflow_user: str | None = None
     airflow_pwd: str | None = None
@@ -138,6 +174,34 @@ class CornflowSettings(ServiceSettings):
     max_body_bytes: int = 64 * 1024 * 1024
     max_inflated_body_bytes: int = 256 * 1024 * 1024
     metrics_enabled: bool = True
+
+    # The local runner. Each server process started with CORNFLOW_BACKEND=local supervises
+    # LOCAL_WORKERS worker processes (0: none, run `cornflow worker` elsewhere).
+    local_workers: int = Field(default=1, ge=0)
+    # Apps besides those installed under the `cornflow.apps` entry points: "module:attribute",
+    # comma-separated.
+    cornflow_apps: str = ""
+    local_poll_interval: float = Field(default=1.0, gt=0)
+    local_heartbeat_interval: float = Field(default=5.0, gt=0)
+    # A run whose worker has not reported for this long is taken back and queued again.
+    local_lease_seconds: float = Field(default=60.0, gt=0)
+    # Runs that lost their worker this many times are failed instead of queued again.
+    local_max_attempts: int = Field(default=3, ge=1)
+    # How long past its configured time limit a run may go before it is killed.
+    local_time_limit_grace: float = Field(default=10.0, ge=0)
+    # A hard limit for runs whose configuration sets none (unset: no limit).
+    local_max_run_seconds: float | None = Field(default=None, gt=0)
+    local_stop_grace: float = Field(default=10.0, ge=0)
+
+    @field_validator("cornflow_backend", mode="before")
+    @classmethod
+    def _read_backend(cls, value: Any) -> Any:
+        return _backend(value)
+
+    @field_serializer("cornflow_backend")
+    def _show_backend(self, value: CornflowBackend) -> str | int:
+        # Shown as Flask shows it (a number) unless it is ours, which has no number there.
+        return "local" if value is CornflowBackend.LOCAL else int(value)
 
     @property
     def environment_name(self) -> str:
@@ -196,3 +260,18 @@ class CornflowSettings(ServiceSettings):
     @property
     def alarms_enabled(self) -> bool:
         return bool(self.cf_alarms_endpoint)
+
+    @property
+    def local_runner(self) -> LocalRunnerSettings:
+        return LocalRunnerSettings(
+            database_url=self.database_url,
+            workers=self.local_workers,
+            app_specs=tuple(spec.strip() for spec in self.cornflow_apps.split(",") if spec.strip()),
+            poll_interval=self.local_poll_interval,
+            heartbeat_interval=self.local_heartbeat_interval,
+            lease_seconds=self.local_lease_seconds,
+            max_attempts=self.local_max_attempts,
+            time_limit_grace=self.local_time_limit_grace,
+            max_run_seconds=self.local_max_run_seconds,
+            stop_grace=self.local_stop_grace,
+        )

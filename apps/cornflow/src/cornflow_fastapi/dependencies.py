@@ -1,4 +1,7 @@
-"""Dependency aliases for what the app holds in its state."""
+"""Dependency aliases for what the app holds in its state.
+
+The getters are `async def` so FastAPI calls them on the loop instead of a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from svckit.db import SessionDep
 from svckit.passwords import PasswordHasher
 
 
-def get_settings(request: Request) -> CornflowSettings:
+async def get_settings(request: Request) -> CornflowSettings:
     settings: CornflowSettings = request.app.state.settings
     return settings
 
 
-def get_password_hasher(request: Request) -> PasswordHasher:
+async def get_password_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.password_hasher
     return hasher
 

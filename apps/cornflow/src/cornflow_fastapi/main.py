@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +17,10 @@ from cornflow_fastapi import errors, schema_migrations
 from cornflow_fastapi.auth import openid
 from cornflow_fastapi.auth.router import router as auth_router
 from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowSettings
+from cornflow_fastapi.cors import FlaskCorsMiddleware
 from cornflow_fastapi.health.router import router as health_router
+from cornflow_fastapi.orchestrators.local import LocalOrchestrator, LocalRunner, start_local_runner
+from cornflow_fastapi.orchestrators.selection import build_orchestrator
 from cornflow_fastapi.permissions.router import router as permissions_router
 from cornflow_fastapi.roles.router import router as roles_router
 from cornflow_fastapi.routing import HeadAsGetMiddleware, answer_unrouted, include_routers
@@ -57,20 +59,36 @@ async def _schema_at_head(connection: AsyncConnection) -> bool:
 
 
 def create_app(settings: CornflowSettings, *, database: Database | None = None) -> FastAPI:
-    """Build the app; a database passed in (tests) is used as is and not disposed."""
+    """Build the app; a database passed in (tests) is used as is and not disposed.
+
+    With CORNFLOW_BACKEND=local the lifespan registers the installed apps and starts the local
+    runner's workers, unless a database was passed in: whoever passes one runs any background
+    work against it themselves.
+    """
     owns_database = database is None
     db = database or Database.from_url(settings.database_url)
     shutdown = ShutdownFlag()
     oidc_verifier = openid.build_verifier(settings)
+    orchestrator = build_orchestrator(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        shutdown.set()
-        if oidc_verifier is not None:
-            await oidc_verifier.aclose()
-        if owns_database:
-            await db.dispose()
+        runner: LocalRunner | None = None
+        if owns_database and isinstance(orchestrator, LocalOrchestrator):
+            runner = await start_local_runner(settings, db, orchestrator)
+        _app.state.local_runner = runner
+        try:
+            yield
+        finally:
+            shutdown.set()
+            if runner is not None:
+                await runner.stop()
+            if orchestrator is not None:
+                await orchestrator.aclose()
+            if oidc_verifier is not None:
+                await oidc_verifier.aclose()
+            if owns_database:
+                await db.dispose()
 
     app = FastAPI(
         title="Cornflow",
@@ -88,6 +106,7 @@ def create_app(settings: CornflowSettings, *, database: Database | None = None) 
     app.state.metrics = metrics
     app.state.password_hasher = PasswordHasher(scheme=settings.password_hash_scheme)
     app.state.oidc_verifier = oidc_verifier
+    app.state.orchestrator = orchestrator
 
     errors.install(app)
 
@@ -121,7 +140,7 @@ def create_app(settings: CornflowSettings, *, database: Database | None = None) 
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
-    app.add_middleware(CORSMiddleware, allow_origins=origins or ["*"], allow_methods=["*"])
+    app.add_middleware(FlaskCorsMiddleware, origins=origins or ["*"])
     return app
 
 

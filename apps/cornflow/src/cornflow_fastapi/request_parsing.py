@@ -207,7 +207,9 @@ async def load_json(request: Request) -> Any:
     if not body:
         return {}
     try:
-        return json.loads(body)
+        # Decoded as UTF-8 first, as webargs does: json.loads(bytes) would also accept a BOM
+        # and UTF-16, which the Flask server refuses.
+        return json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise RawBodyError(400, INVALID_JSON_BODY) from None
 

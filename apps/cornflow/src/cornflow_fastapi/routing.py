@@ -62,6 +62,9 @@ def _matching_methods(request: Request, path: str) -> tuple[bool, set[str]]:
     return full, methods
 
 
+_REPEATED_SLASHES = re.compile(r"//+")
+
+
 def _redirect(request: Request, path: str) -> Response:
     host = request.headers.get("host") or "localhost"
     query = request.url.query
@@ -77,20 +80,33 @@ def _redirect(request: Request, path: str) -> Response:
     return HTMLResponse(body, status_code=308, headers={"Location": target})
 
 
+def _allowed(methods: set[str]) -> str:
+    # Werkzeug answers HEAD wherever GET is routed, and OPTIONS everywhere.
+    if "GET" in methods:
+        methods = methods | {"HEAD"}
+    return ", ".join(sorted(methods | {"OPTIONS"}))
+
+
 def answer_unrouted(request: Request, exc: HTTPException) -> Response:
     """Bodies for requests no route handled: redirect, 404, 405 or OPTIONS."""
     path = request.scope["path"]
     if exc.status_code == 404:
-        if not path.endswith("/"):
-            full, _ = _matching_methods(request, path + "/")
+        # Werkzeug merges repeated slashes and adds a missing trailing one, by redirecting.
+        merged = _REPEATED_SLASHES.sub("/", path)
+        candidates = [merged] if merged != path else []
+        if not merged.endswith("/"):
+            candidates.append(merged + "/")
+        for candidate in candidates:
+            full, _ = _matching_methods(request, candidate)
             if full:
-                return _redirect(request, path + "/")
+                return _redirect(request, candidate)
         return JSONResponse(NOT_FOUND_BODY, status_code=404)
     if exc.status_code == 405:
         _, methods = _matching_methods(request, path)
-        allow = ", ".join(sorted(methods | {"OPTIONS"}))
+        allow = _allowed(methods)
         if request.method == "OPTIONS":
-            return Response(status_code=200, headers={"Allow": allow})
+            # Flask's automatic OPTIONS answer: empty, but typed as HTML.
+            return Response(status_code=200, headers={"Allow": allow}, media_type="text/html")
         return JSONResponse(METHOD_NOT_ALLOWED_BODY, status_code=405, headers={"Allow": allow})
     return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
 

@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from mandarin.scheduling.sm2 import Variant
 from svckit.ratelimit import parse_limit
 from svckit.settings import ServiceSettings, check_secret
 
@@ -103,6 +104,14 @@ class PasswordSettings(BaseModel, frozen=True):
     argon2_parallelism: int = Field(default=4, ge=1)
 
 
+class ReviewSettings(BaseModel, frozen=True):
+    """Review scheduling (`REVIEWS_SM2_VARIANT`)."""
+
+    # The reading of SM-2 (spec §3.2) every SM-2 review uses. Pick another only after replaying
+    # the legacy review logs shows that reading produced them (spec §3.6).
+    sm2_variant: Variant = Variant.W
+
+
 class MandarinSettings(ServiceSettings):
     """Everything the app reads from its environment."""
 
@@ -125,6 +134,7 @@ class MandarinSettings(ServiceSettings):
     redis_url: str | None = None
     rate_limit: RateLimitSettings = RateLimitSettings()
     password: PasswordSettings = PasswordSettings()
+    reviews: ReviewSettings = ReviewSettings()
     # Browser origins allowed by CORS, and the only foreign origins from which a legacy cookie may
     # authorize a state-changing request.
     allowed_origins: Annotated[list[str], NoDecode] = []

@@ -49,6 +49,7 @@ __all__ = [
     "NotAuthenticated",
     "NotFound",
     "PayloadTooLarge",
+    "PreconditionRequired",
     "ProblemDetail",
     "ServiceUnavailable",
     "TooManyRequests",
@@ -96,6 +97,13 @@ class AuthenticationFailed(NotAuthenticated):
 class UnprocessableContent(AppError):
     status_code = 422
     default_message = "The request is well-formed but cannot be processed"
+
+
+class PreconditionRequired(AppError):
+    """428: a write that must be conditional (If-Match) came without its condition."""
+
+    status_code = 428
+    default_message = "This request must be conditional; send If-Match"
 
 
 class ServiceUnavailable(AppError):
@@ -209,6 +217,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state of the resource",
     413: "The request body is too large",
     422: "The request failed validation",
+    428: "The request must carry If-Match with the resource's ETag",
     429: "Too many attempts; retry after Retry-After seconds",
     503: "A service this request needs is unavailable",
 }

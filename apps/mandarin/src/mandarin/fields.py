@@ -36,3 +36,6 @@ def _known_timezone(value: str) -> str:
 
 
 TimezoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
+
+
+WebUrl = Annotated[StoredText, StringConstraints(max_length=500, pattern=r"^https?://\S+$")]

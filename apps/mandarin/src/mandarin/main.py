@@ -18,6 +18,11 @@ from mandarin.auth.supabase import SupabaseVerifier
 from mandarin.auth.tokens import AccessTokens
 from mandarin.clock import Clock, SystemClock
 from mandarin.config import MandarinSettings
+from mandarin.courses.router import authoring_router as courses_authoring_router
+from mandarin.courses.router import router as courses_router
+from mandarin.mnemonics.router import router as mnemonics_router
+from mandarin.progress.router import router as progress_router
+from mandarin.reviews.router import router as reviews_router
 from svckit.db import Database
 from svckit.health import ShutdownFlag, health_router
 from svckit.http import (
@@ -109,6 +114,11 @@ def create_app(
 
     errors.install(app)
     app.include_router(auth_router)
+    app.include_router(courses_router)
+    app.include_router(courses_authoring_router)
+    app.include_router(progress_router)
+    app.include_router(mnemonics_router)
+    app.include_router(reviews_router)
     app.include_router(health_router(schema_is_current=_schema_at_head, shutdown=shutdown))
     if settings.metrics_enabled:
         app.add_route("/metrics", metrics_endpoint(metrics), include_in_schema=False)

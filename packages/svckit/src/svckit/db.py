@@ -41,6 +41,14 @@ def async_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database backend: {backend}")
 
 
+# Execution option naming the statement that opens a SQLite transaction. A writer opens with
+# BEGIN IMMEDIATE: a deferred transaction that has read and then writes fails at once with
+# "database is locked" when another process holds the write lock, where an immediate one waits
+# for it (busy timeout), as the Flask servers sharing the file do.
+SQLITE_BEGIN = "svckit_sqlite_begin"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _enable_sqlite_transactions(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and delays BEGIN; let SQLAlchemy
     # emit BEGIN itself, and enforce foreign keys as the Flask servers do.
@@ -53,7 +61,7 @@ def _enable_sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN, "BEGIN"))
 
 
 def create_engine(
@@ -120,6 +128,8 @@ async def session_per_request(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent."""
     database = get_database(request)
     async with database.sessionmaker() as session:
+        if database.dialect == "sqlite" and request.method not in SAFE_METHODS:
+            await session.connection(execution_options={SQLITE_BEGIN: "BEGIN IMMEDIATE"})
         try:
             yield session
         except BaseException:

@@ -10,11 +10,13 @@ import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi import schema_migrations
+from cornflow_fastapi import extension_schema, schema_migrations
 from cornflow_fastapi.access import seed
 from cornflow_fastapi.access.catalog import RoleId
+from cornflow_fastapi.apps import registration
+from cornflow_fastapi.apps.discovery import load_apps
 from cornflow_fastapi.cli.runtime import run_in_transaction
-from cornflow_fastapi.config import AuthType, CornflowSettings
+from cornflow_fastapi.config import AuthType, CornflowBackend, CornflowSettings
 from cornflow_fastapi.users import service
 from svckit.passwords import PasswordHasher
 
@@ -64,8 +66,12 @@ def _initial_users(settings: CornflowSettings) -> list[tuple[str, str, str, Role
 
 
 def initialise(settings: CornflowSettings) -> None:
-    """Migrate, sync the permission tables and create the admin and service users."""
+    """Migrate, sync the permission tables, create the admin and service users, and (local
+    backend) register the installed apps with their DAG permissions."""
     schema_migrations.upgrade(settings.database_url)
+    extension_schema.upgrade(settings.database_url)
+    local = settings.cornflow_backend is CornflowBackend.LOCAL
+    apps = load_apps(settings.local_runner.app_specs) if local else {}
 
     async def work(session: AsyncSession, chosen: CornflowSettings) -> None:
         await seed.init_access(session, chosen)
@@ -80,6 +86,10 @@ def initialise(settings: CornflowSettings) -> None:
                     password=password,
                     role_id=role,
                 )
+        if local:
+            await registration.register_apps(
+                session, apps.values(), open_deployment=chosen.open_deployment
+            )
 
     run_in_transaction(work, settings)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.config import CORNFLOW_VERSION
+from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowBackend
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import EndpointNotImplemented
-from cornflow_fastapi.orchestrators import airflow
 from cornflow_fastapi.routing import CornflowRoute
 from cornflow_fastapi.users import repository
 
@@ -28,13 +27,13 @@ class HealthResponse(BaseModel):
 
 
 @router.get(catalog.HEALTH.url_rule, name=catalog.HEALTH.name, operation_id="health")
-async def health(session: SessionDep, settings: SettingsDep) -> HealthResponse:
+async def health(request: Request, session: SessionDep, settings: SettingsDep) -> HealthResponse:
     """Cornflow is healthy when its service user exists; the backend when it answers."""
-    if settings.cornflow_backend == AIRFLOW_BACKEND:
-        alive = await airflow.is_alive(
-            settings.airflow_url, settings.airflow_user, settings.airflow_pwd
-        )
-    elif settings.cornflow_backend == DATABRICKS_BACKEND:
+    orchestrator = request.app.state.orchestrator
+    if orchestrator is not None:
+        # The app's own client: one connection pool, not a new TLS context per health check.
+        alive = bool(await orchestrator.is_alive())
+    elif settings.cornflow_backend == CornflowBackend.DATABRICKS:
         alive = False
     else:
         raise EndpointNotImplemented()

@@ -34,13 +34,18 @@ async def create_permission(
         "Integrity error on saving with data "
         + _describe(role_id=role_id, action_id=action_id, api_view_id=api_view_id)
     )
-    # A missing id or one no row can have: the row Flask tries to insert cannot exist.
-    if action_id is None or role_id is None or api_view_id is None:
+    # An id no row can have: the row Flask tries to insert cannot exist. A missing one is
+    # left to the database, as Flask does: on PostgreSQL the failed insert still takes a
+    # number from the sequence, and the next permission's id shows it.
+    if not all(value is None or is_row_id(value) for value in (action_id, role_id, api_view_id)):
         raise failed
-    if not all(is_row_id(value) for value in (action_id, role_id, api_view_id)):
-        raise failed
-    if await repository.permission_exists(
-        session, action_id=action_id, api_view_id=api_view_id, role_id=role_id
+    if (
+        action_id is not None
+        and role_id is not None
+        and api_view_id is not None
+        and await repository.permission_exists(
+            session, action_id=action_id, api_view_id=api_view_id, role_id=role_id
+        )
     ):
         raise ObjectAlreadyExists()
     permission = PermissionView(action_id=action_id, api_view_id=api_view_id, role_id=role_id)

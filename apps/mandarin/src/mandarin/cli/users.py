@@ -1,4 +1,4 @@
-"""`mandarin users create-admin`."""
+"""`mandarin users create-admin` and `mandarin users create`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ Password = Annotated[
 ]
 
 
-async def _create_admin(settings: MandarinSettings, email: str, password: str) -> str:
+async def _create_user(
+    settings: MandarinSettings, email: str, password: str, *, admin: bool
+) -> str:
     database = Database.from_url(settings.database.url)
     hasher = PasswordHasher(
         argon2_time_cost=settings.password.argon2_time_cost,
@@ -38,6 +40,8 @@ async def _create_admin(settings: MandarinSettings, email: str, password: str) -
         async with database.sessionmaker() as session, session.begin():
             existing = await repository.get_user_by_email(session, service.normalise_email(email))
             if existing is not None:
+                if not admin:
+                    return f"{existing.email} already exists; left as it is"
                 existing.is_admin = True
                 return f"{existing.email} already exists; it is now an administrator"
             user = await service.create_user(
@@ -45,17 +49,15 @@ async def _create_admin(settings: MandarinSettings, email: str, password: str) -
                 hasher,
                 email=email,
                 password=password,
-                is_admin=True,
+                is_admin=admin,
                 now=SystemClock().now(),
             )
-            return f"Administrator {user.email} created"
+            return f"{'Administrator' if admin else 'Learner'} {user.email} created"
     finally:
         await database.dispose()
 
 
-@app.command("create-admin")
-def create_admin(email: Email, password: Password) -> None:
-    """Create an administrator, or make an existing account one (its password is kept)."""
+def _create(email: str, password: str, *, admin: bool) -> None:
     try:
         checked_email = str(TypeAdapter(EmailStr).validate_python(email))
         TypeAdapter(NewPassword).validate_python(password)
@@ -63,8 +65,24 @@ def create_admin(email: Email, password: Password) -> None:
         typer.echo(f"Error: {error.errors()[0]['msg']}", err=True)
         raise typer.Exit(1) from None
     try:
-        message = asyncio.run(_create_admin(MandarinSettings(), checked_email, password))
+        message = asyncio.run(
+            _create_user(MandarinSettings(), checked_email, password, admin=admin)
+        )
     except AppError as error:
         typer.echo(f"Error: {error.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(message)
+
+
+@app.command("create-admin")
+def create_admin(email: Email, password: Password) -> None:
+    """Create an administrator, or make an existing account one (its password is kept)."""
+    _create(email, password, admin=True)
+
+
+@app.command("create")
+def create_learner(
+    email: Annotated[str, typer.Option("--email", help="The learner's email")], password: Password
+) -> None:
+    """Create a learner account; an existing account is left unchanged."""
+    _create(email, password, admin=False)

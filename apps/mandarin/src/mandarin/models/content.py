@@ -58,8 +58,14 @@ class Course(Timestamps, Base):
     description: Mapped[str | None] = mapped_column(Text)
     target_lang: Mapped[str] = mapped_column(String(16), nullable=False, default="zh-CN")
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Bumped by every content import, so clients can tell their cached copy is stale.
+    # Bumped by every content change, so clients can tell their cached copy is stale.
     content_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The open data the content derives from and the notices its licences ask for (CC-CEDICT
+    # is CC BY-SA 4.0): [{"name", "url", "license", "license_url", "notice"}].
+    attribution: Mapped[list[dict[str, str]] | None] = mapped_column(JsonDocument)
+    # For imported courses: a digest of the data and importer they were built from, so an
+    # import of the same data is skipped without reading it again.
+    source_digest: Mapped[str | None] = mapped_column(String(64))
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="course", lazy="raise", order_by="Phase.ordinal"

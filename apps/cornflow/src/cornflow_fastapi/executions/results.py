@@ -1,0 +1,314 @@
+"""Writing a run's results back: what Cornflow's worker endpoints (`PUT /dag/...`) do.
+
+Both the local runner and the `/dag/` endpoints (the Airflow worker's write-back) call these
+functions, so a solve lands in the database the same way whoever ran it. They take plain values
+(no request), validate before changing anything, and only flush: the caller owns the
+transaction.
+
+The Flask server's semantics, kept here:
+- `state` defaults to 1 (solved) even when only a log is written;
+- `data` is validated against the solution schema of the execution's workflow (`pulp` read as
+  `solve_model_dag`; no validation when the execution has no schema);
+- writing `data` clears `checks` and `kpis` (then the ones sent are applied) and marks stored
+  execution files as out of date;
+- `log_json` keeps only the fields of Cornflow's LogSchema, in its field order;
+- `data_hash` and the owner (`user_id`) are left as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Any, Final, Protocol
+
+from jsonschema import Draft7Validator  # type: ignore[import-untyped]
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cornflow_fastapi.errors import InvalidData, InvalidUsage, ObjectDoesNotExist
+from cornflow_fastapi.models import Case, DeployedWorkflow, Execution, Instance
+from cornflow_fastapi.orchestrators.base import STATE_MESSAGES, ExecutionState
+from cornflow_fastapi.request_parsing import (
+    Int,
+    NullableInt,
+    NullableRaw,
+    NullableStr,
+    marshmallow_messages,
+)
+
+PULP_ALIAS = "pulp"
+SOLVE_MODEL_DAG = "solve_model_dag"
+EXECUTION_NOT_FOUND = "The execution does not exist."
+
+# execution_files_status: 1 files stored and current, -3 stored but older than the data.
+FILES_OK = 1
+FILES_NOT_UP_TO_DATE = -3
+
+
+class _Unset(Enum):
+    TOKEN = 0
+
+
+UNSET: Final = _Unset.TOKEN
+"""A field left out of the write (as opposed to one written as null)."""
+
+
+def _fail(message: str) -> PydanticCustomError:
+    # The error type request_parsing.marshmallow_messages renders as marshmallow's message.
+    return PydanticCustomError("marshmallow", "{message}", {"message": message})
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise _fail("Field may not be null.")
+    return value
+
+
+def _float(value: Any) -> float:
+    if value is None:
+        raise _fail("Field may not be null.")
+    if value is True or value is False:
+        raise _fail("Not a valid number.")
+    try:
+        number = float(value)
+    except OverflowError as error:
+        raise _fail("Number too large.") from error
+    except (TypeError, ValueError) as error:
+        raise _fail("Not a valid number.") from error
+    if math.isnan(number) or math.isinf(number):
+        raise _fail("Special numeric values (nan or infinity) are not permitted.")
+    return number
+
+
+def _nullable_float(value: Any) -> float | None:
+    return None if value is None else _float(value)
+
+
+def _string_list(value: Any) -> list[str]:
+    if value is None:
+        raise _fail("Field may not be null.")
+    if not isinstance(value, list | tuple):
+        raise _fail("Not a valid list.")
+    items: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise _fail("Not a valid string.")
+        items.append(item)
+    return items
+
+
+Float = Annotated[float, BeforeValidator(_float)]
+NullableFloat = Annotated[float | None, BeforeValidator(_nullable_float)]
+StrList = Annotated[list[str], BeforeValidator(_string_list)]
+
+
+class _Nested(BaseModel):
+    # marshmallow's default for nested schemas: an unknown key is an error.
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mapping(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _fail("Invalid input type.")
+        return value
+
+
+class LogMatrix(_Nested):
+    constraints: Int | None = None
+    variables: Int | None = None
+    nonzeros: Int | None = None
+
+
+class LogPresolve(_Nested):
+    cols: Int
+    rows: Int
+    time: Float
+
+
+class LogFirstSolution(_Nested):
+    Node: NullableInt
+    NodesLeft: NullableInt
+    BestInteger: NullableFloat
+    CutsBestBound: NullableFloat
+
+
+class LogProgress(_Nested):
+    Node: StrList | None = None
+    NodesLeft: StrList | None = None
+    Objective: StrList | None = None
+    IInf: StrList | None = None
+    BestInteger: StrList | None = None
+    CutsBestBound: StrList | None = None
+    ItpNode: StrList | None = None
+    Gap: StrList | None = None
+    Time: StrList | None = None
+    Depth: StrList | None = None
+
+
+class LogJson(BaseModel):
+    """Cornflow's LogSchema: unknown keys dropped, known ones typed, in this field order."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: NullableStr = None
+    status_code: NullableInt = None
+    sol_code: NullableInt = None
+    version: NullableStr = None
+    solver: NullableStr = None
+    best_bound: NullableFloat = None
+    best_solution: NullableFloat = None
+    gap: NullableFloat = None
+    time: NullableFloat = None
+    matrix: LogMatrix | None = None
+    matrix_post: LogMatrix | None = None
+    rootTime: NullableFloat = None  # noqa: N815 (Cornflow's field name)
+    presolve: LogPresolve | None = None
+    first_relaxed: NullableFloat = None
+    first_solution: LogFirstSolution | None = None
+    nodes: NullableInt = None
+    progress: Annotated[LogProgress | None, BeforeValidator(_not_null)] = None
+    cut_info: NullableRaw = None
+
+
+class InvalidLog(InvalidUsage):
+    """log_json does not fit Cornflow's LogSchema; `messages` are marshmallow's."""
+
+    def __init__(self, messages: dict[Any, Any]) -> None:
+        super().__init__(str({"log_json": messages}))
+        self.messages = messages
+
+
+def normalize_log_json(log_json: Any) -> dict[str, Any]:
+    """log_json as Cornflow stores it; raises InvalidLog when a known field is malformed."""
+    if not isinstance(log_json, dict):
+        raise InvalidLog({"_schema": ["Invalid input type."]})
+    try:
+        parsed = LogJson.model_validate(log_json)
+    except ValidationError as error:
+        raise InvalidLog(marshmallow_messages(error)) from None
+    dumped: dict[str, Any] = parsed.model_dump(exclude_unset=True)
+    return dumped
+
+
+class SchemaSource(Protocol):
+    """Where a workflow's schemas come from when its deployed_workflows row has none."""
+
+    async def schemas(self, workflow: str) -> dict[str, Any] | None: ...
+
+
+def execution_state(state: int) -> ExecutionState:
+    """state as an ExecutionState; InvalidData for a code Cornflow does not know."""
+    try:
+        return ExecutionState(state)
+    except ValueError:
+        raise InvalidData(f"The execution state {state} does not exist") from None
+
+
+async def solution_schema(
+    session: AsyncSession, workflow: str, *, schemas: SchemaSource | None = None
+) -> Any:
+    """The solution JSON schema of workflow, as Cornflow's DeployedWorkflow.get_one_schema."""
+    name = SOLVE_MODEL_DAG if workflow == PULP_ALIAS else workflow
+    row = await session.get(DeployedWorkflow, name)
+    if row is None or row.deleted_at is not None:
+        raise ObjectDoesNotExist(f"The DAG {name} does not exist in the database.")
+    if row.solution_schema is not None or schemas is None:
+        return row.solution_schema
+    published = await schemas.schemas(name)
+    return None if published is None else published.get("solution")
+
+
+def jsonschema_errors(schema: Any, data: Any) -> list[str]:
+    """Draft 7 errors as Cornflow lists them (`jsonschema_errors`)."""
+    return [str(error) for error in Draft7Validator(schema or {}).iter_errors(data)]
+
+
+async def get_execution(session: AsyncSession, execution_id: str) -> Execution:
+    execution = await session.get(Execution, execution_id)
+    if execution is None or execution.deleted_at is not None:
+        raise ObjectDoesNotExist(EXECUTION_NOT_FOUND)
+    return execution
+
+
+async def save_execution_results(
+    session: AsyncSession,
+    execution_id: str,
+    *,
+    state: int = ExecutionState.SOLVED,
+    data: Any = UNSET,
+    log_text: str | _Unset | None = UNSET,
+    log_json: Any = UNSET,
+    checks: Any = UNSET,
+    kpis: Any = UNSET,
+    schemas: SchemaSource | None = None,
+) -> Execution:
+    """Store a run's results on the execution (`PUT /dag/<id>/`).
+
+    Raises ObjectDoesNotExist (404) for an unknown execution or workflow, InvalidData (400, with
+    `jsonschema_errors`) when data fails the solution schema, InvalidLog for a malformed log.
+    Nothing is changed when it raises.
+    """
+    execution = await get_execution(session, execution_id)
+    new_state = execution_state(state)
+    stored_log = UNSET if log_json is UNSET else normalize_log_json(log_json)
+    if data is not UNSET and execution.schema is not None:
+        schema = await solution_schema(session, execution.schema, schemas=schemas)
+        errors = jsonschema_errors(schema, data)
+        if errors:
+            raise InvalidData(extra={"jsonschema_errors": errors})
+
+    if data is not UNSET:
+        execution.checks = None
+        execution.kpis = None
+        if execution.execution_files_status == FILES_OK:
+            execution.execution_files_status = FILES_NOT_UP_TO_DATE
+        execution.data = data
+    if checks is not UNSET:
+        execution.checks = checks
+    if kpis is not UNSET:
+        execution.kpis = kpis
+    if not isinstance(log_text, _Unset):
+        execution.log_text = log_text
+    if not isinstance(stored_log, _Unset):
+        execution.log_json = stored_log
+    execution.state = int(new_state)
+    execution.state_message = STATE_MESSAGES[new_state]
+    await session.flush()
+    return execution
+
+
+async def save_instance_checks(
+    session: AsyncSession, instance_id: str, *, checks: Any = UNSET
+) -> Instance:
+    """Store the checks a run computed on its instance (`PUT /dag/instance/<id>/`)."""
+    instance = await session.get(Instance, instance_id)
+    if instance is None or instance.deleted_at is not None:
+        raise ObjectDoesNotExist()
+    if checks is not UNSET:
+        instance.checks = checks
+    await session.flush()
+    return instance
+
+
+async def save_case_checks(
+    session: AsyncSession,
+    case_id: int,
+    *,
+    checks: Any = UNSET,
+    solution_checks: Any = UNSET,
+    kpis: Any = UNSET,
+) -> Case:
+    """Store the checks and KPIs a data-check run computed on a case (`PUT /dag/case/<id>/`)."""
+    case = await session.get(Case, case_id)
+    if case is None or case.deleted_at is not None:
+        raise ObjectDoesNotExist()
+    if checks is not UNSET:
+        case.checks = checks
+    if solution_checks is not UNSET:
+        case.solution_checks = solution_checks
+    if kpis is not UNSET:
+        case.kpis = kpis
+    await session.flush()
+    return case

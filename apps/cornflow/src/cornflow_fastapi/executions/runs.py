@@ -1,0 +1,85 @@
+"""Starting, stopping and following an execution's run, whatever orchestrator runs it.
+
+The steps of Cornflow's execution endpoints that talk to the orchestrator (spec §4.1 step 10,
+stop, the status refresh), as service functions: they change the execution and flush; the
+caller validates, renders errors and owns the transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cornflow_fastapi.models import Execution
+from cornflow_fastapi.orchestrators.base import (
+    STATE_MESSAGES,
+    ExecutionState,
+    Orchestrator,
+    OrchestratorError,
+    RunRequest,
+)
+
+# States in which Cornflow asks the orchestrator how the run is doing.
+FOLLOWED_STATES = frozenset({ExecutionState.RUNNING, ExecutionState.QUEUED, ExecutionState.UNKNOWN})
+IN_FLIGHT = frozenset({ExecutionState.RUNNING, ExecutionState.QUEUED})
+
+
+def set_state(execution: Execution, state: ExecutionState) -> None:
+    execution.state = int(state)
+    execution.state_message = STATE_MESSAGES[state]
+
+
+async def dispatch(
+    session: AsyncSession,
+    orchestrator: Orchestrator,
+    execution: Execution,
+    *,
+    checks_and_kpis_only: bool = False,
+    case_id: int | None = None,
+) -> str:
+    """Start the execution's run and mark it queued (-7); returns the run id.
+
+    Idempotent: the run id comes from the execution id, and an execution already queued or
+    running under that run id is left as it is, never queued twice. When the orchestrator
+    refuses, the execution is marked -1 and the OrchestratorError goes up to the caller.
+    """
+    request = RunRequest(
+        execution_id=execution.id,
+        workflow=execution.schema or "",
+        checks_and_kpis_only=checks_and_kpis_only,
+        case_id=case_id,
+    )
+    try:
+        run_id = await orchestrator.run(request)
+    except OrchestratorError:
+        set_state(execution, ExecutionState.ERROR)
+        await session.flush()
+        raise
+    if execution.run_id == run_id and execution.state in IN_FLIGHT:
+        return run_id
+    execution.run_id = run_id
+    if checks_and_kpis_only or case_id is not None:
+        execution.last_run_checks_and_kpis = True
+    set_state(execution, ExecutionState.QUEUED)
+    await session.flush()
+    return run_id
+
+
+async def stop(session: AsyncSession, orchestrator: Orchestrator, execution: Execution) -> None:
+    """Stop the execution's run and mark it stopped (-2), as Cornflow's stop endpoint does."""
+    await orchestrator.stop(execution.schema or "", execution.run_id or "")
+    set_state(execution, ExecutionState.STOPPED)
+    await session.flush()
+
+
+async def refresh_state(
+    session: AsyncSession, orchestrator: Orchestrator, execution: Execution
+) -> ExecutionState:
+    """Ask the orchestrator for a queued, running or unknown run's state and store it."""
+    current = ExecutionState(execution.state)
+    if current not in FOLLOWED_STATES or not execution.run_id:
+        return current
+    state = await orchestrator.status(execution.schema or "", execution.run_id)
+    if state != current:
+        set_state(execution, state)
+        await session.flush()
+    return state

@@ -1,0 +1,6 @@
+"""Alembic environment of our own tables (version table `alembic_version_fastapi`)."""
+
+from cornflow_fastapi.orchestrators.local.tables import metadata
+from svckit.migrations import run_env
+
+run_env(metadata)

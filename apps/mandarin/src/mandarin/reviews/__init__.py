@@ -1,0 +1,1 @@
+"""Spaced-repetition reviews: the queue, answers, undo, offline sync and statistics."""

@@ -1,0 +1,1 @@
+"""Demo content built from open data: `mandarin seed-demo`."""
