@@ -22,7 +22,7 @@ serve: sync
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src cutover/src deploy
+	$(UV) run --frozen mypy packages/svckit/src apps/cornflow/src apps/mandarin/src cutover/src deploy bench examples/knapsack
 
 check-tests: sync reference airflow
 	$(UV) run --frozen pytest
@@ -41,6 +41,7 @@ reference: $(REFERENCE_VENV)/bin/gunicorn
 bench: sync reference
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(UV) run --frozen python -m bench.run $(BENCH_ARGS)
+	$(UV) run --frozen python -m bench.mandarin_reviews
 
 # Apache Airflow for the orchestrator tests, with cornflow-client 1.3.9 for its DAGs, each
 # generation in its own virtualenv from a lock (Airflow pins FastAPI and jsonschema apart from
