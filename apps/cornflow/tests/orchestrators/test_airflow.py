@@ -26,7 +26,6 @@ from airflow_support import AirflowServer, airflow_for_tests, free_port
 from cornflow_client import CornFlow, get_empty_schema, get_pulp_jsonschema
 from cornflow_knapsack import Knapsack
 
-from cornflow_fastapi.orchestrators import airflow as airflow_module
 from cornflow_fastapi.orchestrators.airflow import (
     NOT_ACCESSIBLE,
     RESPONDED_WITH_ERROR,
@@ -149,13 +148,13 @@ async def test_is_alive_detects_the_api_version(
 ) -> None:
     assert await orchestrator.is_alive() is True
     assert orchestrator.api_version == ("v2" if airflow.major == 3 else "v1")
-    assert await airflow_module.is_alive(airflow.url, airflow.user, airflow.password) is True
 
 
 async def test_is_alive_is_false_without_an_airflow() -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    assert await airflow_module.is_alive(nowhere, "admin", "admin") is False
-    assert await airflow_module.is_alive(None, None, None) is False
+    for url in (nowhere, None):
+        async with AirflowOrchestrator(url, "admin", "admin") as unreachable:
+            assert await unreachable.is_alive() is False
 
 
 async def test_calls_to_an_unreachable_airflow_fail_as_not_accessible() -> None:

@@ -460,9 +460,3 @@ def _expiry(token: str) -> float | None:
 def _invalid_variable(key: str) -> AirflowResponseError:
     message = f"Airflow variable {key} does not hold the JSON Cornflow expects"
     return AirflowResponseError(message, status_code=400, detail=message, airflow_status=200)
-
-
-async def is_alive(url: str | None, user: str | None, password: str | None) -> bool:
-    """Whether the Airflow at `url` is healthy (what /health/ reports as backend_status)."""
-    async with AirflowOrchestrator(url, user, password) as orchestrator:
-        return await orchestrator.is_alive()
