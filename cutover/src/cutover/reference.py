@@ -8,16 +8,13 @@ gevent workers, the worker class of upstream's Docker image, on a free loopback 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-import httpx
+from cutover.process import ServerProcess
+from cutover.process import free_port as free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE_VENV = Path(os.environ.get("CORNFLOW_REFERENCE_VENV", ROOT / ".reference" / "venv"))
@@ -40,12 +37,6 @@ def reference_bin(name: str) -> Path:
 
 def reference_available() -> bool:
     return (REFERENCE_VENV / "bin" / "gunicorn").exists()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def flask_environment(database_url: str, secret_key: str, **overrides: str) -> dict[str, str]:
@@ -92,20 +83,12 @@ def run_cli(env: Mapping[str, str], *args: str, timeout: float = 300) -> str:
 
 
 @dataclass
-class FlaskCornflow:
+class FlaskCornflow(ServerProcess):
     """A running Flask Cornflow: `with FlaskCornflow(url, secret) as flask: flask.base_url`."""
 
-    database_url: str
-    secret_key: str
     workers: int = 2
-    environment: dict[str, str] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
-    log_path: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    label = "Flask Cornflow"
 
     @property
     def env(self) -> dict[str, str]:
@@ -116,10 +99,10 @@ class FlaskCornflow:
         run_cli(self.env, "migrations", "upgrade")
         run_cli(self.env, "permissions", "init")
 
-    def start(self, timeout: float = 60) -> FlaskCornflow:
+    def command(self) -> list[str]:
         # Recycling off: upstream's max_requests=1000 with graceful_timeout=300 lets a recycling
         # gevent worker stop accepting for minutes under load.
-        command = [
+        return [
             str(reference_bin("gunicorn")),
             "--worker-class", "gevent",
             "--workers", str(self.workers),
@@ -130,57 +113,7 @@ class FlaskCornflow:
             "--graceful-timeout", "5",
             "cornflow.app:create_app('development')",
         ]  # fmt: skip
-        output = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        try:
-            self.process = subprocess.Popen(
-                command,
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            # The child holds its own copy of the descriptor.
-            if not isinstance(output, int):
-                output.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Flask Cornflow exited with {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.base_url}/health/", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"Flask Cornflow did not answer on {self.base_url} in {timeout} s")
-
-    def stop(self) -> None:
-        """Stop gunicorn by its own pid (its workers go with it)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
 
     def worker_pids(self) -> list[int]:
         """Pids of the gunicorn workers (children of the master)."""
-        if self.process is None:
-            return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-    def __enter__(self) -> FlaskCornflow:
-        return self.start()
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self.child_pids()

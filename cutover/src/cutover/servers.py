@@ -13,18 +13,15 @@ and `run_cli` runs our `cornflow ...` command line. Both take the environment of
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-import httpx
-
-from cutover.reference import flask_environment, free_port
+from cutover.process import ServerProcess
+from cutover.process import free_port as free_port
+from cutover.reference import flask_environment
 
 PYTHON = Path(sys.executable)
 
@@ -60,24 +57,15 @@ def run_cli(env: Mapping[str, str], *args: str, timeout: float = 300) -> str:
 
 
 @dataclass
-class CornflowServer:
+class CornflowServer(ServerProcess):
     """Our server, running: `with CornflowServer(url, secret) as ours: ours.base_url`.
 
     environment overrides variables of `cornflow_environment`; log_path, when given, receives
     the server's output (and its tail is quoted if the server fails to start).
     """
 
-    database_url: str
-    secret_key: str
-    workers: int = 1
-    environment: dict[str, str] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
-    log_path: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    label = "our Cornflow"
+    ready_path = "/livez"
 
     @property
     def env(self) -> dict[str, str]:
@@ -88,75 +76,15 @@ class CornflowServer:
         run_cli(self.env, "migrations", "upgrade")
         run_cli(self.env, "permissions", "init")
 
-    def start(self, timeout: float = 60) -> CornflowServer:
-        command = [
+    def command(self) -> list[str]:
+        return [
             str(PYTHON), "-m", "cornflow_fastapi", "serve",
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--workers", str(self.workers),
         ]  # fmt: skip
-        output = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        try:
-            self.process = subprocess.Popen(
-                command,
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            # The child holds its own copy of the descriptor.
-            if not isinstance(output, int):
-                output.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"our Cornflow exited with {self.process.returncode}{self._log_tail()}"
-                )
-            try:
-                if httpx.get(f"{self.base_url}/livez", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(
-            f"our Cornflow did not answer on {self.base_url} in {timeout} s{self._log_tail()}"
-        )
-
-    def stop(self) -> None:
-        """Stop the server by its own pid (uvicorn's worker processes go with it)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
 
     def worker_pids(self) -> list[int]:
         """Pids of the processes serving requests: the worker processes, else the server."""
-        if self.process is None:
-            return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids = [int(pid) for pid in children.read_text().split()] if children.exists() else []
-        return pids or [self.process.pid]
-
-    def _log_tail(self, lines: int = 30) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        tail = self.log_path.read_text(errors="replace").splitlines()[-lines:]
-        return "\n" + "\n".join(tail)
-
-    def __enter__(self) -> CornflowServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        pids = self.child_pids()
+        return pids or ([self.process.pid] if self.process is not None else [])
