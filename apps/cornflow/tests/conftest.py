@@ -13,10 +13,22 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cornflow_fastapi import schema_migrations
+from cornflow_fastapi.apps.registration import register_dag_permissions
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.main import create_app
+from cornflow_fastapi.models import DeployedWorkflow
 from cornflow_fastapi.users import service as users_service
-from cornflow_support import ACCOUNTS, ROLE_KEYS, Account, Expected, bearer, make_settings
+from cornflow_support import (
+    ACCOUNTS,
+    EMPTY_CONFIG_WORKFLOWS,
+    ROLE_KEYS,
+    Account,
+    Expected,
+    bearer,
+    make_settings,
+    open_workflow,
+    pulp_workflow,
+)
 from svckit.db import Database, create_engine
 from svckit.passwords import PasswordHasher
 from svckit.testing import app_client, rollback_database, scratch_database
@@ -69,6 +81,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
     async with rollback_database(engine) as database:
         yield database
+
+
+@pytest.fixture
+async def workflows(database: Database) -> list[str]:
+    """solve_model_dag (the PuLP schema) and open-schema workflows, usable by every user."""
+    rows = [pulp_workflow(), *(open_workflow(name) for name in EMPTY_CONFIG_WORKFLOWS)]
+    async with database.sessionmaker() as session, session.begin():
+        session.add_all(DeployedWorkflow(**row) for row in rows)
+        await session.flush()
+        await register_dag_permissions(session, open_deployment=1)
+    return [row["id"] for row in rows]
 
 
 @pytest.fixture

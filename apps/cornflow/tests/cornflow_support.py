@@ -70,3 +70,77 @@ DENIED = (403, {"error": "You do not have permission to access this endpoint"})
 ROLE_KEYS = ("service", "admin", "planner", "viewer", "dummy", "norole")
 
 Expected = dict[str | None, tuple[int, Any]]
+
+
+# The workflows Flask's own tests register (spec §11): the PuLP model with its schema, and
+# workflows whose schemas accept anything.
+EMPTY_CONFIG_WORKFLOWS = ("timer", "gc")
+
+
+def pulp_workflow() -> dict[str, Any]:
+    from cornflow_client import get_empty_schema, get_pulp_jsonschema
+
+    pulp = get_pulp_jsonschema()
+    return {
+        "id": "solve_model_dag",
+        "description": "PuLP models solved by CBC",
+        "instance_schema": pulp,
+        "solution_schema": pulp,
+        "config_schema": get_empty_schema(solvers=["cbc", "PULP_CBC_CMD"]),
+        "instance_checks_schema": {},
+        "solution_checks_schema": {},
+        "kpis_schema": {},
+    }
+
+
+def open_workflow(name: str) -> dict[str, Any]:
+    return {
+        "id": name,
+        "description": f"{name}: schemas that accept anything",
+        "instance_schema": {},
+        "solution_schema": {},
+        "config_schema": {},
+        "instance_checks_schema": {},
+        "solution_checks_schema": {},
+        "kpis_schema": {},
+    }
+
+
+def pulp_model(name: str = "test") -> dict[str, Any]:
+    """A small valid PuLP JSON model (two variables, one constraint)."""
+    return {
+        "objective": {
+            "name": "OBJ",
+            "coefficients": [{"name": "x", "value": 1}, {"name": "y", "value": 2}],
+        },
+        "constraints": [
+            {
+                "name": "c1",
+                "sense": 1,
+                "pi": None,
+                "constant": -1,
+                "coefficients": [{"name": "x", "value": 1}, {"name": "y", "value": 1}],
+            }
+        ],
+        "variables": [
+            {
+                "name": "x",
+                "lowBound": 0,
+                "upBound": 10,
+                "cat": "Integer",
+                "dj": None,
+                "varValue": None,
+            },
+            {
+                "name": "y",
+                "lowBound": 0,
+                "upBound": 10,
+                "cat": "Integer",
+                "dj": None,
+                "varValue": None,
+            },
+        ],
+        "parameters": {"name": name, "sense": 1, "status": 0, "sol_status": 0},
+        "sos1": [],
+        "sos2": [],
+    }

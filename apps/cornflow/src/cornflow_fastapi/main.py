@@ -14,17 +14,26 @@ from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
 from cornflow_fastapi import errors, schema_migrations
+from cornflow_fastapi.alarms.router import router as alarms_router
 from cornflow_fastapi.auth import openid
 from cornflow_fastapi.auth.router import router as auth_router
+from cornflow_fastapi.cases.router import router as cases_router
 from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowSettings
 from cornflow_fastapi.cors import FlaskCorsMiddleware
+from cornflow_fastapi.datachecks.router import router as datachecks_router
+from cornflow_fastapi.execution_files.router import router as execution_files_router
+from cornflow_fastapi.executions.router import router as executions_router
 from cornflow_fastapi.health.router import router as health_router
+from cornflow_fastapi.instances.router import router as instances_router
+from cornflow_fastapi.licences.router import router as licences_router
 from cornflow_fastapi.orchestrators.local import LocalOrchestrator, LocalRunner, start_local_runner
 from cornflow_fastapi.orchestrators.selection import build_orchestrator
 from cornflow_fastapi.permissions.router import router as permissions_router
 from cornflow_fastapi.roles.router import router as roles_router
 from cornflow_fastapi.routing import HeadAsGetMiddleware, answer_unrouted, include_routers
+from cornflow_fastapi.tables.router import router as tables_router
 from cornflow_fastapi.users.router import router as users_router
+from cornflow_fastapi.workflows.router import router as workflows_router
 from svckit.db import Database
 from svckit.health import ShutdownFlag
 from svckit.health import health_router as probes_router
@@ -116,10 +125,25 @@ def create_app(settings: CornflowSettings, *, database: Database | None = None) 
 
     app.add_exception_handler(HTTPException, unrouted)
 
-    include_routers(
-        app,
-        [health_router, auth_router(settings), users_router, roles_router, permissions_router],
-    )
+    routers = [
+        health_router,
+        auth_router(settings),
+        users_router,
+        roles_router,
+        permissions_router,
+        instances_router,
+        # Files before executions: `/execution/files/<idx>/` must win over `/execution/<idx>/`.
+        execution_files_router,
+        executions_router,
+        datachecks_router,
+        cases_router,
+        workflows_router,
+        tables_router,
+        licences_router,
+    ]
+    if settings.alarms_enabled:
+        routers.append(alarms_router)
+    include_routers(app, routers)
     app.include_router(probes_router(schema_is_current=_schema_at_head, shutdown=shutdown))
     if settings.metrics_enabled:
         app.add_route("/metrics", metrics_endpoint(metrics), include_in_schema=False)

@@ -47,7 +47,8 @@ def _string(value: Any) -> str:
     return value
 
 
-def _integer(value: Any) -> int:
+def integer(value: Any) -> int:
+    """marshmallow's Int: an int or a numeric string, never a bool or null."""
     _not_null(value)
     if value is True or value is False:
         raise _fail("Not a valid integer.")
@@ -119,7 +120,7 @@ def _nullable(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 Str = Annotated[str, BeforeValidator(_string)]
-Int = Annotated[int, BeforeValidator(_integer)]
+Int = Annotated[int, BeforeValidator(integer)]
 Bool = Annotated[bool, BeforeValidator(_boolean)]
 Email = Annotated[str, BeforeValidator(_email)]
 Raw = Annotated[Any, BeforeValidator(_raw)]
@@ -127,12 +128,12 @@ Raw = Annotated[Any, BeforeValidator(_raw)]
 # Optional fields: may be left out (defaulting to None) but an explicit null is refused,
 # which is marshmallow's default for a field that is not `allow_none`.
 OptStr = Annotated[str | None, BeforeValidator(_string)]
-OptInt = Annotated[int | None, BeforeValidator(_integer)]
+OptInt = Annotated[int | None, BeforeValidator(integer)]
 OptBool = Annotated[bool | None, BeforeValidator(_boolean)]
 OptEmail = Annotated[str | None, BeforeValidator(_email)]
 
 NullableStr = Annotated[str | None, BeforeValidator(_nullable(_string))]
-NullableInt = Annotated[int | None, BeforeValidator(_nullable(_integer))]
+NullableInt = Annotated[int | None, BeforeValidator(_nullable(integer))]
 NullableRaw = Annotated[Any, BeforeValidator(_nullable(lambda value: value))]
 
 

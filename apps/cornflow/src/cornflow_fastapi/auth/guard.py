@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.access.catalog import METHOD_ACTIONS, ActionId, View
+from cornflow_fastapi.access.catalog import METHOD_ACTIONS, ActionId, RoleId, View
 from cornflow_fastapi.auth import openid, tokens
 from cornflow_fastapi.config import AuthType, CornflowSettings
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
@@ -83,8 +84,10 @@ async def role_ids(session: AsyncSession, user_id: int) -> set[int]:
     return set((await session.execute(statement)).scalars())
 
 
-async def check_permission(session: AsyncSession, user: User, view: View, method: str) -> None:
-    """Grant or refuse exactly as the Flask server does, from the shared permission tables."""
+async def check_permission(
+    session: AsyncSession, user: User, view: View, method: str
+) -> frozenset[int]:
+    """Grant or refuse exactly as the Flask server does; returns the caller's role ids."""
     roles = await role_ids(session, user.id)
     if not roles:
         raise NoPermission(NO_ENDPOINT_PERMISSION)
@@ -106,6 +109,40 @@ async def check_permission(session: AsyncSession, user: User, view: View, method
     )
     if not granted:
         raise NoPermission(NO_ENDPOINT_PERMISSION)
+    return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The permitted caller of a data endpoint and the roles that decide what they see."""
+
+    user: User
+    role_ids: frozenset[int]
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def is_admin_or_service(self) -> bool:
+        """Admins and service users see every user's objects (Flask's is_admin/is_service_user)."""
+        return bool(self.role_ids & {RoleId.ADMIN, RoleId.SERVICE})
+
+    @property
+    def is_service(self) -> bool:
+        return RoleId.SERVICE in self.role_ids
+
+
+def requires_caller(view: View) -> Any:
+    """Dependency for a data route answering for `view`: the permitted caller and their roles."""
+
+    async def permitted_caller(
+        request: Request, session: SessionDep, user: CurrentUserDep
+    ) -> Caller:
+        return Caller(user, await check_permission(session, user, view, request.method))
+
+    permitted_caller.__name__ = f"requires_caller_{view.name.replace('-', '_')}"
+    return Depends(permitted_caller)
 
 
 def requires_access(view: View) -> Any:

@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import Annotated, Any, Final, Protocol
+from typing import Annotated, Any, Final
 
-from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.errors import InvalidData, InvalidUsage, ObjectDoesNotExist
-from cornflow_fastapi.models import Case, DeployedWorkflow, Execution, Instance
+from cornflow_fastapi.models import Case, Execution, Instance
 from cornflow_fastapi.orchestrators.base import STATE_MESSAGES, ExecutionState
+from cornflow_fastapi.records.workflows import (
+    SchemaKind,
+    SchemaSource,
+    raise_if_invalid,
+    schema_of,
+)
 from cornflow_fastapi.request_parsing import (
     Int,
     NullableInt,
@@ -37,8 +42,6 @@ from cornflow_fastapi.request_parsing import (
     marshmallow_messages,
 )
 
-PULP_ALIAS = "pulp"
-SOLVE_MODEL_DAG = "solve_model_dag"
 EXECUTION_NOT_FOUND = "The execution does not exist."
 
 # execution_files_status: 1 files stored and current, -3 stored but older than the data.
@@ -192,37 +195,12 @@ def normalize_log_json(log_json: Any) -> dict[str, Any]:
     return dumped
 
 
-class SchemaSource(Protocol):
-    """Where a workflow's schemas come from when its deployed_workflows row has none."""
-
-    async def schemas(self, workflow: str) -> dict[str, Any] | None: ...
-
-
 def execution_state(state: int) -> ExecutionState:
     """state as an ExecutionState; InvalidData for a code Cornflow does not know."""
     try:
         return ExecutionState(state)
     except ValueError:
         raise InvalidData(f"The execution state {state} does not exist") from None
-
-
-async def solution_schema(
-    session: AsyncSession, workflow: str, *, schemas: SchemaSource | None = None
-) -> Any:
-    """The solution JSON schema of workflow, as Cornflow's DeployedWorkflow.get_one_schema."""
-    name = SOLVE_MODEL_DAG if workflow == PULP_ALIAS else workflow
-    row = await session.get(DeployedWorkflow, name)
-    if row is None or row.deleted_at is not None:
-        raise ObjectDoesNotExist(f"The DAG {name} does not exist in the database.")
-    if row.solution_schema is not None or schemas is None:
-        return row.solution_schema
-    published = await schemas.schemas(name)
-    return None if published is None else published.get("solution")
-
-
-def jsonschema_errors(schema: Any, data: Any) -> list[str]:
-    """Draft 7 errors as Cornflow lists them (`jsonschema_errors`)."""
-    return [str(error) for error in Draft7Validator(schema or {}).iter_errors(data)]
 
 
 async def get_execution(session: AsyncSession, execution_id: str) -> Execution:
@@ -254,10 +232,8 @@ async def save_execution_results(
     new_state = execution_state(state)
     stored_log = UNSET if log_json is UNSET else normalize_log_json(log_json)
     if data is not UNSET and execution.schema is not None:
-        schema = await solution_schema(session, execution.schema, schemas=schemas)
-        errors = jsonschema_errors(schema, data)
-        if errors:
-            raise InvalidData(extra={"jsonschema_errors": errors})
+        schema = await schema_of(session, execution.schema, SchemaKind.SOLUTION, source=schemas)
+        raise_if_invalid(schema, data)
 
     if data is not UNSET:
         execution.checks = None

@@ -1,0 +1,1 @@
+"""Cases: a user's tree of saved instance and solution pairs (/case/...)."""

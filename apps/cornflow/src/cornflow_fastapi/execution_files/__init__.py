@@ -1,0 +1,1 @@
+"""Files a run produced, stored as zip archives (/execution/files/...)."""

@@ -1,0 +1,1 @@
+"""Instances: the input data sets of optimisation problems (/instance/, /instancefile/)."""

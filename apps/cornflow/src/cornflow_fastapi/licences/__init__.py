@@ -1,0 +1,1 @@
+"""The licences of the installed Python distributions (/licences/)."""

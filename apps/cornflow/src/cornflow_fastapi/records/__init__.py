@@ -1,0 +1,1 @@
+"""What instances, executions and cases share: ids and hashes, list filters, ownership, schemas."""

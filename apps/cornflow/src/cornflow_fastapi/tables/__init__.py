@@ -1,0 +1,1 @@
+"""Raw table reads for service users (/table/...)."""

@@ -1,0 +1,1 @@
+"""Workflows (DAGs): the worker write-back (/dag/...), deployed workflows, schemas and examples."""
