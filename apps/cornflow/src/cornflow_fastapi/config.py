@@ -103,6 +103,7 @@ class LocalRunnerSettings(BaseModel, frozen=True):
     time_limit_grace: float
     max_run_seconds: float | None
     stop_grace: float
+    solve_niceness: int
 
 
 class CornflowSettings(ServiceSettings):
@@ -192,6 +193,9 @@ class CornflowSettings(ServiceSettings):
     # A hard limit for runs whose configuration sets none (unset: no limit).
     local_max_run_seconds: float | None = Field(default=None, gt=0)
     local_stop_grace: float = Field(default=10.0, ge=0)
+    # Solves run this much nicer than the server, so a long solve on the same cores cannot
+    # starve the API of CPU (0 keeps the server's priority).
+    local_solve_niceness: int = Field(default=10, ge=0, le=19)
 
     @field_validator("cornflow_backend", mode="before")
     @classmethod
@@ -274,4 +278,5 @@ class CornflowSettings(ServiceSettings):
             time_limit_grace=self.local_time_limit_grace,
             max_run_seconds=self.local_max_run_seconds,
             stop_grace=self.local_stop_grace,
+            solve_niceness=self.local_solve_niceness,
         )

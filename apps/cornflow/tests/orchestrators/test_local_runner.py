@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -265,6 +266,25 @@ async def test_stop_kills_the_run(db: Database, planner_id: int, tmp_path: Path)
     stopped = await read(db, execution.id)
     assert (stopped.state, stopped.state_message) == (-2, "The execution has stopped running.")
     assert (stopped.data, stopped.log_text) == (None, None)
+
+
+async def test_solves_run_nicer_than_the_server(
+    db: Database, planner_id: int, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    instance = await create_instance(
+        db, user_id=planner_id, data={"seconds": 60, "pid_file": str(pid_file)}, schema="scripted"
+    )
+    execution = await create_execution(db, instance)
+    await dispatch(db, execution.id)
+    await wait_until(lambda: bool(file_text(pid_file)), what="the solve to start")
+    pid = int(file_text(pid_file))
+    try:
+        niceness = os.getpriority(os.PRIO_PROCESS, pid) - os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        await stop(db, execution.id)
+
+    assert niceness == runner_settings("sqlite://").local_solve_niceness == 10
 
 
 async def test_dispatch_is_idempotent(db: Database, planner_id: int, tmp_path: Path) -> None:

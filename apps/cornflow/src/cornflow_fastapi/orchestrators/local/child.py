@@ -39,6 +39,8 @@ def run(run_dir: str) -> None:
     _exit_with_parent()
     os.chdir(folder)
     job = json.loads((folder / JOB_FILE).read_text())
+    # Before the app loads: the solver binaries it starts inherit the priority.
+    os.nice(int(job.get("niceness", 0)))
     try:
         result = _execute(job)
     except Exception:

@@ -341,6 +341,7 @@ class Worker:
             "data": job.data,
             "config": job.config,
             "solution_data": job.solution_data,
+            "niceness": self.settings.solve_niceness,
         }
         await asyncio.to_thread(_write_json, folder / child.JOB_FILE, payload)
         limit = time_limit(job.config) if job.ref.kind is RunKind.SOLVE else None
