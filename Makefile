@@ -42,6 +42,7 @@ bench: sync reference
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(UV) run --frozen python -m bench.run $(BENCH_ARGS)
 	$(UV) run --frozen python -m bench.mandarin_reviews
+	$(UV) run --frozen python -m bench.solve_load
 
 # Apache Airflow for the orchestrator tests, with cornflow-client 1.3.9 for its DAGs, each
 # generation in its own virtualenv from a lock (Airflow pins FastAPI and jsonschema apart from

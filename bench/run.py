@@ -45,6 +45,8 @@ SCENARIOS = (
     Scenario("login_wrong", "POST /login/ wrong password", slow=True),
     Scenario("instance_list", "GET /instance/ (planner)"),
     Scenario("instance_data", "GET /instance/<id>/data/ 1 MB", slow=True),
+    Scenario("case_tree", "GET /case/?limit=100 (a tree of 200 cases)"),
+    Scenario("dag_write_back", "PUT /dag/<id>/ solution write-back (service)"),
 )
 SERVERS = (BARE, MINIMAL, OURS, FLASK)
 CEILING_APPS = {BARE: "bare_app", MINIMAL: "fastapi_app"}
@@ -136,6 +138,8 @@ class Cornflow:
     planner_token: str
     planner_id: int
     large_instance_id: str
+    service_token: str
+    execution_id: str
 
 
 def log_in(base_url: str, username: str) -> tuple[str, int]:
@@ -151,7 +155,15 @@ def log_in(base_url: str, username: str) -> tuple[str, int]:
 def cornflow_session(base_url: str, seeded: seed.Seeded) -> Cornflow:
     admin_token, _ = log_in(base_url, seed.ROLE_USERS["admin"])
     planner_token, planner_id = log_in(base_url, seed.ROLE_USERS["planner"])
-    return Cornflow(admin_token, planner_token, planner_id, seeded.large_instance_id)
+    service_token, _ = log_in(base_url, seed.ROLE_USERS["service"])
+    return Cornflow(
+        admin_token,
+        planner_token,
+        planner_id,
+        seeded.large_instance_id,
+        service_token,
+        seeded.execution_id,
+    )
 
 
 def cornflow_requests(session: Cornflow) -> dict[str, Request]:
@@ -170,6 +182,23 @@ def cornflow_requests(session: Cornflow) -> dict[str, Request]:
         "instance_list": Request("GET", "/instance/", token=planner),
         "instance_data": Request(
             "GET", f"/instance/{session.large_instance_id}/data/", token=planner
+        ),
+        "case_tree": Request("GET", "/case/?limit=100", token=planner),
+        # The worker's write-back of a solved model; the same body each time, so every request
+        # validates and stores a solution, as after a solve.
+        "dag_write_back": Request(
+            "PUT",
+            f"/dag/{session.execution_id}/",
+            token=session.service_token,
+            body=json.dumps(
+                {
+                    "data": seed.solution_data(),
+                    "state": 1,
+                    "log_text": "Result - Optimal solution found\n",
+                    "log_json": {"status": "Optimal", "status_code": 1, "sol_code": 1},
+                    "solution_schema": "solve_model_dag",
+                }
+            ),
         ),
     }
 

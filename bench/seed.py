@@ -36,6 +36,8 @@ EXTRA_PLANNERS = 46
 SMALL_INSTANCES = 1000
 LARGE_INSTANCES = 5
 LARGE_INSTANCE_BYTES = 1_000_000
+CASE_FOLDERS = 20
+CASES_PER_FOLDER = 9
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Seeded:
     large_instance_id: str
     large_instance_bytes: int
     password_hash_prefix: str
+    cases: int
+    execution_id: str
 
 
 @contextmanager
@@ -192,6 +196,9 @@ async def _seed_bulk(database_url: str) -> Seeded:
                 ),
                 rows,
             )
+            await _seed_workflow(connection, now)
+            execution_id = await _seed_execution(connection, str(rows[0]["id"]), planner_id, now)
+            cases = await _seed_cases(connection, planner_id, now)
             users = await connection.scalar(text("SELECT count(*) FROM users"))
             if engine.dialect.name == "postgresql":
                 version = str(await connection.scalar(text("SHOW server_version")))
@@ -210,4 +217,116 @@ async def _seed_bulk(database_url: str) -> Seeded:
         large_instance_id=str(large["id"]),
         large_instance_bytes=len(str(large["data"])),
         password_hash_prefix=password_hash[:7],
+        cases=cases,
+        execution_id=execution_id,
     )
+
+
+async def _seed_workflow(connection: Any, now: datetime) -> None:
+    """solve_model_dag with the PuLP schema: write-backs are validated against it."""
+    from cornflow_client import get_empty_schema, get_pulp_jsonschema
+
+    pulp = json.dumps(get_pulp_jsonschema())
+    await connection.execute(
+        text(
+            "INSERT INTO deployed_workflows (id, description, instance_schema, solution_schema,"
+            " config_schema, instance_checks_schema, solution_checks_schema, kpis_schema,"
+            " created_at, updated_at) VALUES ('solve_model_dag', 'PuLP models', :pulp, :pulp,"
+            " :config, '{}', '{}', '{}', :now, :now)"
+        ),
+        {"pulp": pulp, "config": json.dumps(get_empty_schema(solvers=["cbc"])), "now": now},
+    )
+
+
+def solution_data() -> dict[str, Any]:
+    """A solved PuLP model (the body of the write-back scenario), valid for the PuLP schema."""
+    variables = [
+        {"name": f"x_{i}", "lowBound": 0, "upBound": 1, "cat": "Integer", "varValue": i % 2,
+         "dj": None}
+        for i in range(200)
+    ]  # fmt: skip
+    return {
+        "objective": {
+            "name": "OBJ",
+            "coefficients": [
+                {"name": v["name"], "value": 1 + i % 7} for i, v in enumerate(variables)
+            ],
+        },
+        "constraints": [
+            {
+                "name": f"c_{j}",
+                "sense": -1,
+                "pi": 0.0,
+                "constant": -5,
+                "coefficients": [{"name": f"x_{i}", "value": 1} for i in range(j, j + 10)],
+            }
+            for j in range(0, 190, 10)
+        ],
+        "variables": variables,
+        "parameters": {"name": "bench", "sense": 1, "status": 1, "sol_status": 1},
+        "sos1": [],
+        "sos2": [],
+    }
+
+
+async def _seed_execution(connection: Any, instance_id: str, user_id: int, now: datetime) -> str:
+    execution_id = hashlib.sha1(b"bench execution", usedforsecurity=False).hexdigest()
+    await connection.execute(
+        text(
+            "INSERT INTO executions (id, instance_id, name, description, config, user_id, state,"
+            " state_message, data_hash, schema, last_run_checks_and_kpis, checks_and_kpis_only,"
+            " execution_files_status, created_at, updated_at) VALUES (:id, :instance, 'bench',"
+            " 'seeded by the benchmark', :config, :user, 0, 'The execution is currently running.',"
+            " :hash, 'solve_model_dag', false, false, 0, :now, :now)"
+        ),
+        {
+            "id": execution_id,
+            "instance": instance_id,
+            "config": json.dumps({"solver": "cbc", "timeLimit": 60}),
+            "user": user_id,
+            "hash": _hash(None),
+            "now": now,
+        },
+    )
+    return execution_id
+
+
+async def _seed_cases(connection: Any, user_id: int, now: datetime) -> int:
+    """Folders with cases under them, the planner's: the `/case/` list shows a tree."""
+    count = 0
+    for folder in range(CASE_FOLDERS):
+        created = now - timedelta(hours=1, minutes=folder)
+        folder_id = await connection.scalar(
+            text(
+                "INSERT INTO cases (path, user_id, data, name, description, data_hash, schema,"
+                " solution, solution_hash, created_at, updated_at) VALUES ('', :user, NULL,"
+                " :name, 'a folder', :null_hash, 'solve_model_dag', NULL, :null_hash, :created,"
+                " :created) RETURNING id"
+            ),
+            {"user": user_id, "name": f"folder {folder}", "null_hash": _hash(None),
+             "created": created},
+        )  # fmt: skip
+        count += 1
+        for number in range(CASES_PER_FOLDER):
+            data = instance_data(2_000, folder * 100 + number)
+            solution = {"indicators": {"cost": number, "gap": 0}, "rows": [number] * 20}
+            await connection.execute(
+                text(
+                    "INSERT INTO cases (path, user_id, data, name, description, data_hash,"
+                    " schema, solution, solution_hash, created_at, updated_at) VALUES (:path,"
+                    " :user, :data, :name, 'a case', :data_hash, 'solve_model_dag', :solution,"
+                    " :solution_hash, :created, :created)"
+                ),
+                {
+                    "path": f"{folder_id}/",
+                    "user": user_id,
+                    "data": json.dumps(data),
+                    "name": f"case {folder}.{number}",
+                    "data_hash": _hash(data),
+                    "solution": json.dumps(solution),
+                    "solution_hash": _hash(solution),
+                    "created": created + timedelta(seconds=number + 1),
+                },
+            )
+            count += 1
+    return count
