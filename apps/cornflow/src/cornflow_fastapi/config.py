@@ -175,6 +175,8 @@ class CornflowSettings(ServiceSettings):
     max_body_bytes: int = 64 * 1024 * 1024
     max_inflated_body_bytes: int = 256 * 1024 * 1024
     metrics_enabled: bool = True
+    # /health/ asks the backend at most once per this many seconds (0: on every call).
+    health_backend_interval: float = Field(default=1.0, ge=0)
 
     # The local runner. Each server process started with CORNFLOW_BACKEND=local supervises
     # LOCAL_WORKERS worker processes (0: none, run `cornflow worker` elsewhere).

@@ -9,6 +9,7 @@ from cornflow_fastapi.access import catalog
 from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowBackend
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import EndpointNotImplemented
+from cornflow_fastapi.health.probe import SharedProbe
 from cornflow_fastapi.routing import CornflowRoute
 from cornflow_fastapi.users import repository
 
@@ -29,10 +30,9 @@ class HealthResponse(BaseModel):
 @router.get(catalog.HEALTH.url_rule, name=catalog.HEALTH.name, operation_id="health")
 async def health(request: Request, session: SessionDep, settings: SettingsDep) -> HealthResponse:
     """Cornflow is healthy when its service user exists; the backend when it answers."""
-    orchestrator = request.app.state.orchestrator
-    if orchestrator is not None:
-        # The app's own client: one connection pool, not a new TLS context per health check.
-        alive = bool(await orchestrator.is_alive())
+    probe: SharedProbe | None = request.app.state.backend_probe
+    if probe is not None:
+        alive = await probe()
     elif settings.cornflow_backend == CornflowBackend.DATABRICKS:
         alive = False
     else:
