@@ -7,7 +7,6 @@ import secrets
 from typing import Annotated
 
 import typer
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi import extension_schema, schema_migrations
@@ -18,6 +17,7 @@ from cornflow_fastapi.apps.discovery import load_apps
 from cornflow_fastapi.cli.runtime import run_in_transaction
 from cornflow_fastapi.config import AuthType, CornflowBackend, CornflowSettings
 from cornflow_fastapi.users import service
+from svckit import serving
 from svckit.passwords import PasswordHasher
 
 service_app = typer.Typer(help="Commands to run the cornflow service", no_args_is_help=True)
@@ -29,14 +29,8 @@ Workers = Annotated[int, typer.Option("--workers", help="Worker processes")]
 
 def serve(host: Host = "127.0.0.1", port: Port = 5000, workers: Workers = 1) -> None:
     """Start the server with the settings of the environment."""
-    uvicorn.run(
-        "cornflow_fastapi.main:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
+    serving.serve(
+        "cornflow_fastapi.main:app_from_environment", host=host, port=port, workers=workers
     )
 
 
