@@ -401,7 +401,8 @@ def header_lines(
         "(`--max-requests 0`; upstream's max_requests=1000 with graceful_timeout=300 stalls a "
         "recycling worker for minutes), `GEVENT_RESOLVER=block` (else some requests hang on the "
         f"DNS look-up of AIRFLOW_URL); {reference_versions()}",
-        f"- Ours: `cornflow serve --workers {options.workers}` (uvicorn with uvloop and httptools, a JSON access log line per request); "
+        f"- Ours: `cornflow serve --workers {options.workers}` (uvicorn with uvloop and "
+        "httptools, a JSON access log line per request); "
         f"{our_versions()}",
         f"- Ceiling: bench/ceiling.py under the same uvicorn, {options.workers} workers, "
         "no access log",
