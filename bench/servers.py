@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,8 @@ from typing import Protocol
 
 import httpx
 
-from cutover.reference import FlaskCornflow, free_port
+from cutover.process import ManagedProcess, free_port
+from cutover.reference import FlaskCornflow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,54 +28,28 @@ class Served(Protocol):
 
 
 @dataclass
-class UvicornServer:
-    """A uvicorn master with its workers, started from a command line, stopped by its pid."""
+class UvicornServer(ManagedProcess):
+    """A uvicorn master with its workers, started from a command line."""
 
     arguments: list[str]
-    env: Mapping[str, str]
-    log_path: Path
+    environment: Mapping[str, str]
+    log_path: Path | None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    cwd: Path | None = ROOT
+
+    label = "uvicorn"
 
     @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def env(self) -> dict[str, str]:
+        return dict(self.environment)
 
-    def start(self, ready_path: str, timeout: float = 60) -> None:
-        command = [sys.executable, *self.arguments, "--port", str(self.port)]
-        with self.log_path.open("ab") as output:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=dict(self.env),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{command} exited with {self.process.returncode}")
-            try:
-                # Any answer means it is up; whether the answer is right is the probe's business.
-                httpx.get(self.base_url + ready_path, timeout=2)
-            except httpx.HTTPError:
-                pass
-            else:
-                return
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{command} did not answer on {self.base_url} in {timeout} s")
+    def command(self) -> list[str]:
+        return [sys.executable, *self.arguments, "--port", str(self.port)]
 
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+    def is_ready(self, response: httpx.Response) -> bool:
+        # Any answer means it is up; whether the answer is right is the probe's business.
+        return True
 
     def worker_pids(self) -> list[int]:
         """uvicorn's spawned workers, leaving out multiprocessing's resource tracker."""
@@ -112,10 +86,10 @@ def ours(env: Mapping[str, str], workers: int, log_path: Path) -> Iterator[Uvico
         arguments=[
             "-m", "cornflow_fastapi", "serve", "--host", "127.0.0.1", "--workers", str(workers),
         ],
-        env=env,
+        environment=env,
         log_path=log_path,
     )  # fmt: skip
-    server.start(ready_path="/health/")
+    server.start()
     try:
         wait_for_workers(server, workers)
         yield server
@@ -131,10 +105,10 @@ def ceiling(app: str, workers: int, log_path: Path) -> Iterator[UvicornServer]:
             "-m", "uvicorn", f"bench.ceiling:{app}", "--host", "127.0.0.1",
             "--workers", str(workers), "--no-access-log", "--log-level", "warning",
         ],
-        env=os.environ,
+        environment=os.environ,
         log_path=log_path,
     )  # fmt: skip
-    server.start(ready_path="/health/")
+    server.start()
     try:
         wait_for_workers(server, workers)
         yield server

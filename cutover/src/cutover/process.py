@@ -1,4 +1,4 @@
-"""A Cornflow server run as its own process on a free loopback port, stopped by its own pid."""
+"""A server run as its own process on a free loopback port, stopped by its own pid."""
 
 from __future__ import annotations
 
@@ -21,17 +21,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass
-class ServerProcess:
-    """Start, wait until ready, stop; subclasses say what to run (`command`, `env`)."""
+class ManagedProcess:
+    """Start, wait until ready, stop: the dataclasses below say what to run (`command`, `env`)
+    and hold the fields declared here."""
 
-    database_url: str
-    secret_key: str
-    workers: int = 1
-    environment: dict[str, str] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
-    log_path: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
+    port: int
+    log_path: Path | None
+    process: subprocess.Popen[bytes] | None
+    cwd: Path | None = None
 
     label = "the server"
     ready_path = "/health/"
@@ -52,6 +49,7 @@ class ServerProcess:
         try:
             self.process = subprocess.Popen(
                 self.command(),
+                cwd=self.cwd,
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -68,7 +66,7 @@ class ServerProcess:
                     f"{self.label} exited with {self.process.returncode}{self._log_tail()}"
                 )
             try:
-                if httpx.get(self.base_url + self.ready_path, timeout=2).status_code == 200:
+                if self.is_ready(httpx.get(self.base_url + self.ready_path, timeout=2)):
                     return self
             except httpx.HTTPError:
                 pass
@@ -77,6 +75,9 @@ class ServerProcess:
         raise RuntimeError(
             f"{self.label} did not answer on {self.base_url} in {timeout} s{self._log_tail()}"
         )
+
+    def is_ready(self, response: httpx.Response) -> bool:
+        return response.status_code == 200
 
     def stop(self) -> None:
         """SIGTERM to the server's own pid; SIGKILL of its process group after 20 s."""
@@ -111,3 +112,16 @@ class ServerProcess:
         _traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@dataclass
+class ServerProcess(ManagedProcess):
+    """A Cornflow server (Flask's or ours) on a given database and secret."""
+
+    database_url: str
+    secret_key: str
+    workers: int = 1
+    environment: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
