@@ -25,7 +25,7 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 

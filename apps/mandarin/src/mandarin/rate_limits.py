@@ -13,7 +13,7 @@ from svckit.ratelimit import RateLimiter, RateLimitUnavailable
 logger = logging.getLogger("mandarin")
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
