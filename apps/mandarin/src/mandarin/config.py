@@ -88,8 +88,16 @@ class RateLimitSettings(BaseModel, frozen=True):
     login_per_account: str = "10/minute"
     register_per_ip: str = "10/hour"
     register_per_account: str = "5/hour"
+    # A batch is up to 500 answers; a device coming back online sends a few, not hundreds.
+    sync_per_user: str = "60/minute"
 
-    @field_validator("login_per_ip", "login_per_account", "register_per_ip", "register_per_account")
+    @field_validator(
+        "login_per_ip",
+        "login_per_account",
+        "register_per_ip",
+        "register_per_account",
+        "sync_per_user",
+    )
     @classmethod
     def _parseable(cls, value: str) -> str:
         parse_limit(value)

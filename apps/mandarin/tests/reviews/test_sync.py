@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from httpx import AsyncClient
-from mandarin_support import ManualClock, assert_problem
+from mandarin_support import ManualClock, assert_problem, bearer, register
 from reviews.review_support import AddCards, Learner, NewLearner, Submit
 from sqlalchemy import func, select, update
 
 from mandarin.models import ReviewCard, ReviewLog, SchedulerKind
 from mandarin.scheduling import sm2
 from svckit.db import Database
+from svckit.testing import app_client
 
 DEVICE = "0195f3c2-7a4b-7cde-8f01-23456789abcd"
 
@@ -318,3 +321,22 @@ async def test_batch_size_and_event_validation(
         assert_problem(response, 422)
     empty = await sync(client, learner, [])
     assert empty["results"] == []
+
+
+async def test_sync_batches_are_rate_limited_per_learner(
+    build_app: Callable[..., FastAPI],
+) -> None:
+    app = build_app(rate_limit={"sync_per_user": "2/minute"})
+    async with app_client(app) as client:
+        first = bearer((await register(client))["access_token"])
+        second = bearer((await register(client))["access_token"])
+        body = {"device_id": DEVICE, "events": []}
+        answers = [
+            (await client.post("/api/reviews/sync", json=body, headers=first)).status_code
+            for _ in range(3)
+        ]
+        other = await client.post("/api/reviews/sync", json=body, headers=second)
+
+    assert answers == [200, 200, 429]
+    # The limit is the learner's own: another learner still syncs.
+    assert other.status_code == 200

@@ -11,6 +11,7 @@ from mandarin.auth.dependencies import AUTHENTICATED_ERRORS, CurrentUser
 from mandarin.clock import ClockDep
 from mandarin.dependencies import SessionDep, SettingsDep
 from mandarin.errors import problem_responses
+from mandarin.rate_limits import RateLimiterDep, enforce
 from mandarin.reviews import service
 from mandarin.reviews.schemas import (
     CardDetail,
@@ -112,7 +113,7 @@ async def undo_review(
 @router.post(
     "/sync",
     operation_id="sync_reviews",
-    responses=problem_responses(*AUTHENTICATED_ERRORS, 413, 422),
+    responses=problem_responses(*AUTHENTICATED_ERRORS, 413, 422, 429),
 )
 async def sync_reviews(
     body: SyncRequest,
@@ -120,6 +121,7 @@ async def sync_reviews(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
+    limiter: RateLimiterDep,
 ) -> SyncResult:
     """Upload answers given offline, up to 500 at a time; one outcome per answer.
 
@@ -127,6 +129,8 @@ async def sync_reviews(
     answer already recorded replays its card's log. Sending a batch again changes nothing: every
     answer comes back as a duplicate with its stored result.
     """
+    if settings.rate_limit.enabled:
+        await enforce(limiter, f"sync:user:{user.id}", settings.rate_limit.sync_per_user)
     return await service.sync_reviews(
         session,
         user,
