@@ -39,9 +39,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.models import Execution
+from cornflow_fastapi.models.local_runner import run_claims
 from cornflow_fastapi.orchestrators.base import STATE_MESSAGES, ExecutionState
 from cornflow_fastapi.orchestrators.local.runs import RUN_ID_PREFIX
-from cornflow_fastapi.orchestrators.local.tables import run_claims
 
 QUEUED = ExecutionState.QUEUED
 RUNNING = ExecutionState.RUNNING

@@ -1,4 +1,8 @@
-"""The local runner's own table, outside Cornflow's schema (see `extension_schema`)."""
+"""The local runner's own table, outside Cornflow's schema (see `extension_schema`).
+
+It has its own metadata and migrations (`extension_migrations`, version table
+`alembic_version_fastapi`), so Flask's migrations never see it.
+"""
 
 from __future__ import annotations
 
