@@ -89,9 +89,7 @@ async def check_permission(
     a time; the answers and their order of precedence are the same.
     """
     action = METHOD_ACTIONS.get(method, ActionId.GET)
-    view_id = (
-        select(ApiView.id).where(ApiView.url_rule == view.url_rule).limit(1).scalar_subquery()
-    )
+    view_id = select(ApiView.id).where(ApiView.url_rule == view.url_rule).limit(1).scalar_subquery()
     granted = (
         exists()
         .where(
