@@ -156,3 +156,14 @@ def test_ignored_paths() -> None:
     ]
     assert mask({"a": {"b": 1, "c": 2}}, ["a.b"]) == {"a": {"b": "<ignored>", "c": 2}}
     assert mask(body, ["1.id"]) == [{"id": 1, "note": "a"}, {"id": "<ignored>", "note": "b"}]
+
+
+def test_download_names_compare_by_their_time_stamp_format() -> None:
+    def disposition(name: str) -> dict[str, str]:
+        answer = Normaliser().response(
+            200, {"content-disposition": f"attachment; filename={name}"}, b""
+        )
+        return answer.headers
+
+    assert disposition("run_20261123-081502.zip") == disposition("run_20261123-081503.zip")
+    assert disposition("run_20261123-081502.zip") != disposition("other_20261123-081502.zip")

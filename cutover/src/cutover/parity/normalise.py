@@ -30,6 +30,8 @@ _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?P<sep>[T ])\d{2}:\d{2}:\d{2}(?P<fraction>\.\d{1,6})?"
     r"(?P<zone>Z|[+-]\d{2}:?\d{2})?"
 )
+# Flask names a download `<name>_<YYYYmmdd-HHMMSS>.zip` (execution files).
+_COMPACT_STAMP = re.compile(r"(?<!\d)\d{8}-\d{6}(?!\d)")
 _HTTP_DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$"
@@ -89,6 +91,10 @@ class Normaliser:
         for name in compared_headers:
             if name in headers:
                 selected[name] = self.string(headers[name])
+        if "content-disposition" in selected:
+            selected["content-disposition"] = _COMPACT_STAMP.sub(
+                "<datetime YYYYmmdd-HHMMSS>", selected["content-disposition"]
+            )
         if "allow" in selected:
             # Werkzeug builds Allow from a set: its order changes with each process's hash seed.
             methods = (method.strip() for method in selected["allow"].split(","))
