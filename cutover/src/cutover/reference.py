@@ -8,10 +8,13 @@ gevent workers, the worker class of upstream's Docker image, on a free loopback 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from cutover.process import ServerProcess
 from cutover.process import free_port as free_port
@@ -87,6 +90,7 @@ class FlaskCornflow(ServerProcess):
     """A running Flask Cornflow: `with FlaskCornflow(url, secret) as flask: flask.base_url`."""
 
     workers: int = 2
+    _own_cwd: bool = field(default=False, repr=False)
 
     label = "Flask Cornflow"
 
@@ -117,3 +121,18 @@ class FlaskCornflow(ServerProcess):
     def worker_pids(self) -> list[int]:
         """Pids of the gunicorn workers (children of the master)."""
         return self.child_pids()
+
+    def start(self, timeout: float = 60) -> Self:
+        # The Flask server writes what /instancefile/ receives into its working directory: a
+        # folder of its own, not wherever the caller happens to be.
+        if self.cwd is None:
+            self.cwd = Path(tempfile.mkdtemp(prefix="flask-cornflow-"))
+            self._own_cwd = True
+        return super().start(timeout)
+
+    def stop(self) -> None:
+        super().stop()
+        if self._own_cwd and self.cwd is not None:
+            shutil.rmtree(self.cwd, ignore_errors=True)
+            self.cwd = None
+            self._own_cwd = False

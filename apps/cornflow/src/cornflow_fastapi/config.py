@@ -174,6 +174,9 @@ class CornflowSettings(ServiceSettings):
     )
     max_body_bytes: int = 64 * 1024 * 1024
     max_inflated_body_bytes: int = 256 * 1024 * 1024
+    # The largest model file /instancefile/ reads (413 above it; env MAX_INSTANCE_FILE_BYTES):
+    # a parsed model takes many times its file size in memory.
+    max_instance_file_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
     metrics_enabled: bool = True
     # /health/ asks the backend at most once per this many seconds (0: on every call).
     health_backend_interval: float = Field(default=1.0, ge=0)

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from cornflow_fastapi.config import CornflowSettings
+from cornflow_fastapi.orchestrators.base import Orchestrator
 from svckit.db import SessionDep
 from svckit.passwords import PasswordHasher
 
@@ -24,7 +25,13 @@ async def get_password_hasher(request: Request) -> PasswordHasher:
     return hasher
 
 
+async def get_orchestrator(request: Request) -> Orchestrator | None:
+    orchestrator: Orchestrator | None = request.app.state.orchestrator
+    return orchestrator
+
+
 SettingsDep = Annotated[CornflowSettings, Depends(get_settings)]
 PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
+OrchestratorDep = Annotated[Orchestrator | None, Depends(get_orchestrator)]
 
-__all__ = ["PasswordHasherDep", "SessionDep", "SettingsDep"]
+__all__ = ["OrchestratorDep", "PasswordHasherDep", "SessionDep", "SettingsDep"]

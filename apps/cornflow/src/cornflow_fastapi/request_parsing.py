@@ -12,10 +12,12 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidUsage, RawBodyError
 
 MODEL = TypeVar("MODEL", bound=BaseModel)
@@ -188,7 +190,8 @@ def validate(model: type[MODEL], data: Any, *, location: str) -> MODEL:
         raise InvalidUsage(str({location: marshmallow_messages(error)})) from None
 
 
-def _is_json(content_type: str | None) -> bool:
+def is_json_content_type(content_type: str | None) -> bool:
+    """Whether a Content-Type declares JSON (`application/json` or `application/*+json`)."""
     if not content_type:
         return False
     mimetype = content_type.split(";", 1)[0].strip().lower()
@@ -202,7 +205,7 @@ INVALID_JSON_BODY = {"messages": {"json": ["Invalid JSON body."]}}
 
 async def load_json(request: Request) -> Any:
     """The JSON body, {} when absent or not declared as JSON (webargs' `missing`)."""
-    if not _is_json(request.headers.get("content-type")):
+    if not is_json_content_type(request.headers.get("content-type")):
         return {}
     body = await request.body()
     if not body:
@@ -213,6 +216,47 @@ async def load_json(request: Request) -> Any:
         return json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise RawBodyError(400, INVALID_JSON_BODY) from None
+    except RecursionError:
+        # Nested deeper than the JSON parser goes: as unreadable as malformed JSON.
+        raise RawBodyError(400, INVALID_JSON_BODY) from None
+
+
+# Werkzeug's answers when `request.json` cannot read the body.
+NOT_JSON_BODY = {
+    "message": "Did not attempt to load JSON data because the request Content-Type was not "
+    "'application/json'."
+}
+UNREADABLE_BODY = "The browser (or proxy) sent a request that this server could not understand."
+
+
+async def flask_request_json(request: Request, settings: CornflowSettings) -> Any:
+    """The body as Flask's `request.json` reads it, before (and stricter than) validation.
+
+    A body not declared as JSON is a 415. Malformed JSON is a 400 with the parser's message
+    when the Flask app runs in debug (FLASK_ENV=development), Werkzeug's generic one otherwise.
+    Unlike webargs, any encoding json.loads detects (a BOM, UTF-16) is read.
+    """
+    if not is_json_content_type(request.headers.get("content-type")):
+        raise RawBodyError(415, NOT_JSON_BODY)
+    body = await request.body()
+    try:
+        # Large bodies parse for a while: off the event loop.
+        return await anyio.to_thread.run_sync(json.loads, body)
+    except RecursionError:
+        raise RawBodyError(400, {"message": UNREADABLE_BODY}) from None
+    except ValueError as error:
+        message = (
+            f"Failed to decode JSON object: {error}"
+            if settings.flask_env == "development"
+            else UNREADABLE_BODY
+        )
+        raise RawBodyError(400, {"message": message}) from None
+
+
+def run_requested(request: Request) -> bool:
+    """`?run=0` creates or relaunches without starting; any other value (or none) starts."""
+    values = request.query_params.getlist("run")
+    return not values or values[0] != "0"
 
 
 def json_body(model: type[MODEL]) -> Any:

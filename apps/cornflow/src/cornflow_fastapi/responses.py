@@ -9,3 +9,7 @@ class MessageResponse(BaseModel):
     """`{"message": ...}`, Cornflow's answer to updates and deletes."""
 
     message: str
+
+
+UPDATED = MessageResponse(message="Updated correctly")
+DELETED = MessageResponse(message="The object has been deleted")

@@ -3,9 +3,9 @@
 Most DAGs triggered here (tools/airflow/dags/cornflow_test_dags.py) never call Cornflow. The last
 tests run the model DAGs (`solve_model_dag`, the knapsack example app) for a Flask Cornflow 1.3.9
 (`make reference`): the DAG folder, the `CF_URI` connection and cf_solve's write-back through
-`/dag/` doing their whole job. The end-to-end test of our server swaps the `cornflow` fixture's
-server for ours, started with CORNFLOW_BACKEND=airflow and the `airflow` fixture's URL and
-credentials.
+`/dag/` doing their whole job. Those end-to-end tests run twice: against the Flask server, and
+against ours started with CORNFLOW_BACKEND=airflow and the same Airflow, so both are seen
+doing the same thing with the unmodified cornflow-client.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from cornflow_fastapi.orchestrators.airflow import (
     AirflowUnreachable,
 )
 from cornflow_fastapi.orchestrators.base import ExecutionState, RunRequest
+from cutover import servers
+from cutover.process import ServerProcess
 from cutover.reference import FlaskCornflow, reference_available, run_cli
 
 pytestmark = pytest.mark.slow
@@ -444,36 +446,50 @@ PLANNER = ("planner", "Planner_user1234", "planner@cornflow.test")
 
 @dataclass
 class Cornflow:
-    server: FlaskCornflow
+    server: ServerProcess
     planner: CornFlow
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["flask", "ours"])
 async def cornflow(
-    airflow: AirflowServer, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    airflow: AirflowServer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Cornflow]:
-    """A Flask Cornflow using this Airflow, which reaches it through CF_URI; with a planner."""
+    """A Cornflow (Flask's, then ours) using this Airflow, which reaches it through CF_URI; with
+    a planner."""
     if not reference_available():
-        pytest.skip("`make reference` installs the Flask Cornflow")
-    home = tmp_path_factory.mktemp("flask-cornflow")
-    server = FlaskCornflow(
-        database_url=f"sqlite:///{home / 'cornflow.db'}",
-        secret_key=secrets.token_hex(32),
-        workers=1,
-        log_path=home / "flask.log",
-        environment={
-            "AIRFLOW_URL": airflow.url,
-            "AIRFLOW_USER": airflow.user,
-            "AIRFLOW_PWD": airflow.password,
-        },
-    )
+        pytest.fail("`make reference` installs the Flask Cornflow these tests compare with")
+    home = tmp_path_factory.mktemp(f"{request.param}-cornflow")
+    environment = {
+        "AIRFLOW_URL": airflow.url,
+        "AIRFLOW_USER": airflow.user,
+        "AIRFLOW_PWD": airflow.password,
+    }
+    server: FlaskCornflow | servers.CornflowServer
+    if request.param == "flask":
+        server = FlaskCornflow(
+            database_url=f"sqlite:///{home / 'cornflow.db'}",
+            secret_key=secrets.token_hex(32),
+            workers=1,
+            log_path=home / "server.log",
+            environment=environment,
+        )
+        cli = run_cli
+    else:
+        server = servers.CornflowServer(
+            database_url=f"sqlite:///{home / 'cornflow.db'}",
+            secret_key=secrets.token_hex(32),
+            workers=1,
+            log_path=home / "server.log",
+            environment={**environment, "CORNFLOW_BACKEND": "airflow"},
+        )
+        cli = servers.run_cli
     username, password, email = SERVICE_USER
 
     def start() -> CornFlow:
         server.init_database()
-        run_cli(
-            server.env, "users", "create", "service", "-u", username, "-p", password, "-e", email
-        )
+        cli(server.env, "users", "create", "service", "-u", username, "-p", password, "-e", email)
         server.start()
         planner = CornFlow(url=server.base_url)
         planner.sign_up(PLANNER[0], PLANNER[2], PLANNER[1])
@@ -578,3 +594,45 @@ async def test_an_installed_app_runs_as_its_own_dag(cornflow: Cornflow) -> None:
     assert result["data"]["data"]
     assert result["data"]["kpis"]
     assert result["data"]["log"]["status"] == "Optimal"
+
+
+def wait_for_state(planner: CornFlow, execution_id: str, until: set[int]) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = planner.get_status(execution_id)
+        if status["state"] in until:
+            return dict(status)
+        time.sleep(0.5)
+    raise AssertionError(f"execution {execution_id} not in {until} after 120 s")
+
+
+async def test_a_running_execution_is_stopped_through_cornflow(cornflow: Cornflow) -> None:
+    await asyncio.to_thread(deploy, cornflow, SLEEP, SCHEMAS)
+    planner = cornflow.planner
+
+    def run_then_stop() -> tuple[dict[str, Any], dict[str, Any]]:
+        instance = planner.create_instance({"items": [1]}, "sleepy", schema=SLEEP)
+        execution = planner.create_execution(instance["id"], {}, "sleep", schema=SLEEP)
+        running = wait_for_state(planner, execution["id"], {0})
+        stopped = planner.stop_execution(execution["id"])
+        return running, {"answer": stopped, "status": planner.get_status(execution["id"])}
+
+    running, stopped = await asyncio.to_thread(run_then_stop)
+
+    assert running["message"] == "The execution is currently running."
+    assert stopped["answer"] == {"message": "The execution has been stopped"}
+    assert stopped["status"]["state"] == -2
+
+
+async def test_a_failing_solve_ends_in_error(cornflow: Cornflow) -> None:
+    await asyncio.to_thread(deploy, cornflow, FAIL, SCHEMAS)
+    planner = cornflow.planner
+
+    def run() -> dict[str, Any]:
+        instance = planner.create_instance({"items": [2]}, "doomed", schema=FAIL)
+        execution = planner.create_execution(instance["id"], {}, "fail", schema=FAIL)
+        return wait_for_state(planner, execution["id"], {-1, 1})
+
+    status = await asyncio.to_thread(run)
+
+    assert (status["state"], status["message"]) == (-1, "The execution has found an error.")

@@ -17,15 +17,13 @@ The Flask server's semantics, kept here:
 
 from __future__ import annotations
 
-import math
 from enum import Enum
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.errors import InvalidData, InvalidUsage, ObjectDoesNotExist
+from cornflow_fastapi.executions.log_schema import LogError, load_log
 from cornflow_fastapi.models import Case, Execution, Instance
 from cornflow_fastapi.orchestrators.base import STATE_MESSAGES, ExecutionState
 from cornflow_fastapi.records.workflows import (
@@ -33,13 +31,6 @@ from cornflow_fastapi.records.workflows import (
     SchemaSource,
     raise_if_invalid,
     schema_of,
-)
-from cornflow_fastapi.request_parsing import (
-    Int,
-    NullableInt,
-    NullableRaw,
-    NullableStr,
-    marshmallow_messages,
 )
 
 EXECUTION_NOT_FOUND = "The execution does not exist."
@@ -57,142 +48,20 @@ UNSET: Final = _Unset.TOKEN
 """A field left out of the write (as opposed to one written as null)."""
 
 
-def _fail(message: str) -> PydanticCustomError:
-    # The error type request_parsing.marshmallow_messages renders as marshmallow's message.
-    return PydanticCustomError("marshmallow", "{message}", {"message": message})
-
-
-def _not_null(value: Any) -> Any:
-    if value is None:
-        raise _fail("Field may not be null.")
-    return value
-
-
-def _float(value: Any) -> float:
-    if value is None:
-        raise _fail("Field may not be null.")
-    if value is True or value is False:
-        raise _fail("Not a valid number.")
-    try:
-        number = float(value)
-    except OverflowError as error:
-        raise _fail("Number too large.") from error
-    except (TypeError, ValueError) as error:
-        raise _fail("Not a valid number.") from error
-    if math.isnan(number) or math.isinf(number):
-        raise _fail("Special numeric values (nan or infinity) are not permitted.")
-    return number
-
-
-def _nullable_float(value: Any) -> float | None:
-    return None if value is None else _float(value)
-
-
-def _string_list(value: Any) -> list[str]:
-    if value is None:
-        raise _fail("Field may not be null.")
-    if not isinstance(value, list | tuple):
-        raise _fail("Not a valid list.")
-    items: list[str] = []
-    for item in value:
-        if not isinstance(item, str):
-            raise _fail("Not a valid string.")
-        items.append(item)
-    return items
-
-
-Float = Annotated[float, BeforeValidator(_float)]
-NullableFloat = Annotated[float | None, BeforeValidator(_nullable_float)]
-StrList = Annotated[list[str], BeforeValidator(_string_list)]
-
-
-class _Nested(BaseModel):
-    # marshmallow's default for nested schemas: an unknown key is an error.
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _mapping(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _fail("Invalid input type.")
-        return value
-
-
-class LogMatrix(_Nested):
-    constraints: Int | None = None
-    variables: Int | None = None
-    nonzeros: Int | None = None
-
-
-class LogPresolve(_Nested):
-    cols: Int
-    rows: Int
-    time: Float
-
-
-class LogFirstSolution(_Nested):
-    Node: NullableInt
-    NodesLeft: NullableInt
-    BestInteger: NullableFloat
-    CutsBestBound: NullableFloat
-
-
-class LogProgress(_Nested):
-    Node: StrList | None = None
-    NodesLeft: StrList | None = None
-    Objective: StrList | None = None
-    IInf: StrList | None = None
-    BestInteger: StrList | None = None
-    CutsBestBound: StrList | None = None
-    ItpNode: StrList | None = None
-    Gap: StrList | None = None
-    Time: StrList | None = None
-    Depth: StrList | None = None
-
-
-class LogJson(BaseModel):
-    """Cornflow's LogSchema: unknown keys dropped, known ones typed, in this field order."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    status: NullableStr = None
-    status_code: NullableInt = None
-    sol_code: NullableInt = None
-    version: NullableStr = None
-    solver: NullableStr = None
-    best_bound: NullableFloat = None
-    best_solution: NullableFloat = None
-    gap: NullableFloat = None
-    time: NullableFloat = None
-    matrix: LogMatrix | None = None
-    matrix_post: LogMatrix | None = None
-    rootTime: NullableFloat = None  # noqa: N815 (Cornflow's field name)
-    presolve: LogPresolve | None = None
-    first_relaxed: NullableFloat = None
-    first_solution: LogFirstSolution | None = None
-    nodes: NullableInt = None
-    progress: Annotated[LogProgress | None, BeforeValidator(_not_null)] = None
-    cut_info: NullableRaw = None
-
-
 class InvalidLog(InvalidUsage):
     """log_json does not fit Cornflow's LogSchema; `messages` are marshmallow's."""
 
-    def __init__(self, messages: dict[Any, Any]) -> None:
+    def __init__(self, messages: Any) -> None:
         super().__init__(str({"log_json": messages}))
         self.messages = messages
 
 
 def normalize_log_json(log_json: Any) -> dict[str, Any]:
     """log_json as Cornflow stores it; raises InvalidLog when a known field is malformed."""
-    if not isinstance(log_json, dict):
-        raise InvalidLog({"_schema": ["Invalid input type."]})
     try:
-        parsed = LogJson.model_validate(log_json)
-    except ValidationError as error:
-        raise InvalidLog(marshmallow_messages(error)) from None
-    dumped: dict[str, Any] = parsed.model_dump(exclude_unset=True)
-    return dumped
+        return load_log(log_json)
+    except LogError as error:
+        raise InvalidLog(error.messages) from None
 
 
 def execution_state(state: int) -> ExecutionState:
@@ -233,7 +102,7 @@ async def save_execution_results(
     stored_log = UNSET if log_json is UNSET else normalize_log_json(log_json)
     if data is not UNSET and execution.schema is not None:
         schema = await schema_of(session, execution.schema, SchemaKind.SOLUTION, source=schemas)
-        raise_if_invalid(schema, data)
+        await raise_if_invalid(schema, data, workflow=execution.schema, kind=SchemaKind.SOLUTION)
 
     if data is not UNSET:
         execution.checks = None

@@ -7,6 +7,9 @@ caller validates, renders errors and owns the transaction.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.models import Execution
@@ -21,6 +24,11 @@ from cornflow_fastapi.orchestrators.base import (
 # States in which Cornflow asks the orchestrator how the run is doing.
 FOLLOWED_STATES = frozenset({ExecutionState.RUNNING, ExecutionState.QUEUED, ExecutionState.UNKNOWN})
 IN_FLIGHT = frozenset({ExecutionState.RUNNING, ExecutionState.QUEUED})
+
+# How many runs a list asks about at once, and for how long in all: a list of many followed
+# executions must not hold its request for one orchestrator round trip per row.
+POLL_CONCURRENCY = 8
+POLL_BUDGET_SECONDS = 10.0
 
 
 def set_state(execution: Execution, state: ExecutionState) -> None:
@@ -83,3 +91,50 @@ async def refresh_state(
         set_state(execution, state)
         await session.flush()
     return state
+
+
+async def refresh_states(
+    session: AsyncSession,
+    orchestrator: Orchestrator,
+    executions: Sequence[Execution],
+    *,
+    concurrency: int = POLL_CONCURRENCY,
+    budget: float = POLL_BUDGET_SECONDS,
+) -> None:
+    """Refresh the followed executions with a run id, as a list does: best effort.
+
+    One liveness check for all of them (none is refreshed when the orchestrator is down), a
+    bounded number of polls at a time, a time budget for all of them; a run the orchestrator
+    cannot tell about, or does not tell about in time, keeps its stored state.
+    """
+    followed = [
+        execution
+        for execution in executions
+        if execution.run_id and execution.state in FOLLOWED_STATES
+    ]
+    if not followed or not await orchestrator.is_alive():
+        return
+    limiter = asyncio.Semaphore(concurrency)
+    answers: dict[str, ExecutionState] = {}
+
+    async def poll(execution: Execution) -> None:
+        async with limiter:
+            try:
+                state = await orchestrator.status(execution.schema or "", execution.run_id or "")
+            except OrchestratorError:
+                return
+            answers[execution.id] = state
+
+    try:
+        async with asyncio.timeout(budget):
+            await asyncio.gather(*(poll(execution) for execution in followed))
+    except TimeoutError:
+        pass
+    changed = False
+    for execution in followed:
+        state = answers.get(execution.id)
+        if state is not None and state != execution.state:
+            set_state(execution, state)
+            changed = True
+    if changed:
+        await session.flush()

@@ -19,7 +19,7 @@ from cornflow_fastapi.permissions.schemas import (
     PermissionEdit,
 )
 from cornflow_fastapi.request_parsing import body_openapi, json_body
-from cornflow_fastapi.responses import MessageResponse
+from cornflow_fastapi.responses import DELETED, UPDATED, MessageResponse
 from cornflow_fastapi.routing import CornflowRoute
 
 router = APIRouter(route_class=CornflowRoute, tags=["Permissions"])
@@ -83,7 +83,7 @@ async def update_permission(
     await service.update_permission(
         session, permission_id=idx, changes=body.model_dump(exclude_unset=True)
     )
-    return MessageResponse(message="Updated correctly")
+    return UPDATED
 
 
 @router.delete(
@@ -96,7 +96,7 @@ async def delete_permission(
 ) -> MessageResponse:
     """Revoke a permission."""
     await service.delete_permission(session, idx)
-    return MessageResponse(message="The object has been deleted")
+    return DELETED
 
 
 @router.get(catalog.ACTIONS.url_rule, name=catalog.ACTIONS.name, operation_id="list_actions")

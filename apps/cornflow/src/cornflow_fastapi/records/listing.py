@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Integer, Select, false
 
+from cornflow_fastapi.models import is_row_id
 from cornflow_fastapi.request_parsing import OptInt, OptStr, QuerySchema
 from cornflow_fastapi.request_parsing import integer as _integer
 
@@ -112,6 +113,19 @@ class QueryFilters(QuerySchema):
     url_rule: OptStr = None
 
 
+def _equals(column: Any, value: str) -> ColumnElement[bool]:
+    """column = value; an integer column is compared with value as a number (PostgreSQL does
+    not compare an integer with text), and text that names no integer row matches nothing."""
+    if not isinstance(column.type, Integer):
+        result: ColumnElement[bool] = column == value
+        return result
+    number = int(value) if value.isdecimal() and value.isascii() else None
+    if number is None or not is_row_id(number):
+        return false()
+    matches: ColumnElement[bool] = column == number
+    return matches
+
+
 def apply_filters(statement: Select[Any], model: Any, filters: QueryFilters) -> Select[Any]:
     """Filter, order newest first and page a select of `model` (a table with trace columns).
 
@@ -138,5 +152,5 @@ def apply_filters(statement: Select[Any], model: Any, filters: QueryFilters) -> 
     )
     for column_name, value in equalities:
         if value:
-            statement = statement.where(getattr(model, column_name) == value)
+            statement = statement.where(_equals(getattr(model, column_name), value))
     return statement.order_by(model.created_at.desc()).offset(filters.offset).limit(filters.limit)

@@ -12,12 +12,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cornflow_fastapi.models import Execution, Instance
+from cornflow_fastapi.models import Case, Execution, Instance
 
 
 def iso(value: datetime | None) -> str | None:
     """marshmallow's DateTime: ISO 8601, naive, microseconds left out when zero."""
     return None if value is None else value.isoformat()
+
+
+def indicators(solution: Any) -> str:
+    """`solution["indicators"]` as "k1: v1; k2: v2", keys sorted; "" when there are none.
+
+    Values are rendered by Python's str(), as the Flask server does (True, None, 0.5...).
+    Indicators that are not an object are left out (the Flask server answers 500).
+    """
+    values = solution.get("indicators") if isinstance(solution, dict) else None
+    if not isinstance(values, dict):
+        return ""
+    return "; ".join(f"{key}: {value}" for key, value in sorted(values.items()))
 
 
 class BaseData(BaseModel):
@@ -34,7 +46,7 @@ class BaseData(BaseModel):
     schema_: str | None = Field(alias="schema", serialization_alias="schema")
 
     @staticmethod
-    def fields_of(row: Instance | Execution) -> dict[str, Any]:
+    def fields_of(row: Instance | Execution | Case) -> dict[str, Any]:
         return {
             "id": row.id,
             "name": row.name,

@@ -10,14 +10,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Protocol
 
+import anyio
+from fastapi import Depends, Request
 from jsonschema import Draft7Validator, validators  # type: ignore[import-untyped]
+from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
+from referencing.exceptions import Unresolvable
 from sqlalchemy import exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.access.catalog import View
+from cornflow_fastapi.auth.guard import Caller, requires_caller
 from cornflow_fastapi.config import CornflowSettings
+from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import InvalidData, NoPermission, ObjectDoesNotExist
 from cornflow_fastapi.models import DeployedWorkflow, PermissionDag
+from cornflow_fastapi.request_parsing import flask_request_json
 
 PULP_ALIAS = "pulp"
 SOLVE_MODEL_DAG = "solve_model_dag"
@@ -73,14 +80,48 @@ async def schema_of(
     return None if published is None else published.get(kind.value)
 
 
-def jsonschema_errors(schema: Any, data: Any) -> list[str]:
-    """Draft 7 errors as Cornflow lists them (`jsonschema_errors`)."""
-    return [str(error) for error in Draft7Validator(schema or {}).iter_errors(data)]
+class _InvalidSchema(Exception):
+    """The stored schema is no JSON schema (or names a $ref that cannot be resolved)."""
 
 
-def raise_if_invalid(schema: Any, data: Any) -> None:
+def _errors(validator_class: Any, schema: Any, data: Any) -> list[str]:
+    """Draft 7 errors of data, as Cornflow lists them; none when there is no schema (blocking).
+
+    None means no schema; `false` is a schema, which refuses everything.
+    """
+    if schema is None:
+        return []
+    try:
+        validator_class.check_schema(schema)
+        return [str(error) for error in validator_class(schema).iter_errors(data)]
+    except (SchemaError, Unresolvable):
+        raise _InvalidSchema from None
+
+
+def _invalid_schema(workflow: str | None, kind: SchemaKind) -> InvalidData:
+    return InvalidData(f"The {kind.value} schema of the DAG {workflow} is not a valid JSON schema")
+
+
+async def jsonschema_errors(
+    schema: Any, data: Any, *, workflow: str | None, kind: SchemaKind
+) -> list[str]:
+    """Cornflow's `jsonschema_errors` of data against workflow's schema of that kind.
+
+    Validation grows with the data: it runs in a worker thread. A stored schema that is not a
+    valid JSON schema is the client's 400, not a server error.
+    """
+    try:
+        errors: list[str] = await anyio.to_thread.run_sync(_errors, Draft7Validator, schema, data)
+    except _InvalidSchema:
+        raise _invalid_schema(workflow, kind) from None
+    return errors
+
+
+async def raise_if_invalid(
+    schema: Any, data: Any, *, workflow: str | None, kind: SchemaKind
+) -> None:
     """InvalidData (400) with `jsonschema_errors` when data does not fit schema."""
-    errors = jsonschema_errors(schema, data)
+    errors = await jsonschema_errors(schema, data, workflow=workflow, kind=kind)
     if errors:
         raise InvalidData(extra={"jsonschema_errors": errors})
 
@@ -101,10 +142,17 @@ def _with_defaults(validator_class: Any) -> Any:
 _DefaultingValidator = _with_defaults(Draft7Validator)
 
 
-def extend_and_validate(schema: Any, data: Any) -> tuple[Any, list[str]]:
+async def extend_and_validate(
+    schema: Any, data: Any, *, workflow: str | None, kind: SchemaKind
+) -> tuple[Any, list[str]]:
     """data with the schema's defaults filled in, and its errors (config of a new execution)."""
     extended = dict(data) if isinstance(data, dict) else data
-    errors = [str(error) for error in _DefaultingValidator(schema or {}).iter_errors(extended)]
+    try:
+        errors: list[str] = await anyio.to_thread.run_sync(
+            _errors, _DefaultingValidator, schema, extended
+        )
+    except _InvalidSchema:
+        raise _invalid_schema(workflow, kind) from None
     return extended, errors
 
 
@@ -123,3 +171,29 @@ async def check_dag_permission(
     )
     if not granted:
         raise NoPermission("You do not have permission to use this DAG")
+
+
+def requires_dag_caller(view: View) -> Any:
+    """The permitted caller, who with OPEN_DEPLOYMENT=0 also needs the body's workflow.
+
+    As Flask's `dag_permission_required`, this runs before the body is validated and reads the
+    `schema` of the raw body (Flask's `request.json`, with its 415 and 400), whatever else it
+    holds; a JSON body that is no object names no workflow.
+    """
+    caller_dependency = requires_caller(view)
+
+    async def dag_caller(
+        request: Request,
+        session: SessionDep,
+        settings: SettingsDep,
+        # A default, not Annotated: string annotations cannot name this local dependency.
+        caller: Caller = caller_dependency,
+    ) -> Caller:
+        if int(settings.open_deployment) == 0:
+            body = await flask_request_json(request, settings)
+            workflow = body.get("schema") if isinstance(body, dict) else None
+            await check_dag_permission(session, settings, caller, workflow)
+        return caller
+
+    dag_caller.__name__ = f"requires_dag_caller_{view.name.replace('-', '_')}"
+    return Depends(dag_caller)

@@ -12,7 +12,7 @@ from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import EndpointNotImplemented
 from cornflow_fastapi.models import User
 from cornflow_fastapi.request_parsing import body_openapi, json_body
-from cornflow_fastapi.responses import MessageResponse
+from cornflow_fastapi.responses import UPDATED, MessageResponse
 from cornflow_fastapi.roles import repository, service
 from cornflow_fastapi.roles.schemas import RoleCreate, RoleDetail, RoleEdit
 from cornflow_fastapi.routing import CornflowRoute
@@ -76,7 +76,7 @@ async def update_role(
         changes=body.model_dump(exclude_unset=True),
         auth_type=settings.auth_type,
     )
-    return MessageResponse(message="Updated correctly")
+    return UPDATED
 
 
 @router.delete(

@@ -11,7 +11,7 @@ from cornflow_fastapi.auth.guard import requires_access
 from cornflow_fastapi.dependencies import PasswordHasherDep, SessionDep, SettingsDep
 from cornflow_fastapi.models import User
 from cornflow_fastapi.request_parsing import body_openapi, json_body
-from cornflow_fastapi.responses import MessageResponse
+from cornflow_fastapi.responses import DELETED, UPDATED, MessageResponse
 from cornflow_fastapi.routing import CornflowRoute
 from cornflow_fastapi.users import repository, service
 from cornflow_fastapi.users.schemas import (
@@ -25,8 +25,6 @@ from cornflow_fastapi.users.schemas import (
 
 router = APIRouter(route_class=CornflowRoute, tags=["Users"])
 
-UPDATED = MessageResponse(message="Updated correctly")
-DELETED = MessageResponse(message="The object has been deleted")
 RECOVERY_STARTED = "The password recovery process has started. Check the email inbox."
 
 
