@@ -121,6 +121,48 @@ def test_expired_token_is_refused_and_leeway_applies(codec: HS256Codec) -> None:
     assert codec.decode(token, leeway=120)["sub"] == "planner"
 
 
+def test_a_verified_token_expires_on_time_when_checked_again(
+    codec: HS256Codec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = datetime.now(UTC)
+    token = codec.encode({"sub": "planner", "exp": issued + timedelta(seconds=60)})
+    assert codec.decode(token)["sub"] == "planner"
+    assert codec.decode(token)["sub"] == "planner"
+
+    later = (issued + timedelta(seconds=61)).timestamp()
+    monkeypatch.setattr("svckit.tokens.time.time", lambda: later)
+    with pytest.raises(TokenExpired):
+        codec.decode(token)
+    assert codec.decode(token, leeway=5)["sub"] == "planner"
+
+
+def test_a_verified_token_is_checked_again_under_other_expectations(codec: HS256Codec) -> None:
+    token = codec.encode({"sub": "planner", "iss": "cornflow"})
+    assert codec.decode(token, issuer="cornflow")["iss"] == "cornflow"
+
+    with pytest.raises(TokenIssuerMismatch):
+        codec.decode(token, issuer="elsewhere")
+    with pytest.raises(TokenMissingClaim):
+        codec.decode(token, issuer="cornflow", require=("exp",))
+
+
+def test_claims_handed_out_from_the_cache_are_copies(codec: HS256Codec) -> None:
+    token = codec.encode({"sub": "planner"})
+    codec.decode(token)["sub"] = "admin"
+    first_hit = codec.decode(token)
+    first_hit["sub"] = "admin"
+    assert codec.decode(token)["sub"] == "planner"
+
+
+def test_the_verified_cache_stays_bounded() -> None:
+    codec = HS256Codec(SECRET, verified_cache_size=3)
+    tokens = [codec.encode({"sub": f"user{index}"}) for index in range(10)]
+    for token in tokens:
+        codec.decode(token)
+        assert len(codec._verified) <= 3
+    assert [codec.decode(token)["sub"] for token in tokens] == [f"user{i}" for i in range(10)]
+
+
 def test_token_signed_with_another_secret_is_refused(codec: HS256Codec) -> None:
     token = HS256Codec("another-secret-0123456789-abcdefghijklmn").encode({"sub": "planner"})
 

@@ -178,8 +178,9 @@ class CornflowSettings(ServiceSettings):
     # a parsed model takes many times its file size in memory.
     max_instance_file_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
     metrics_enabled: bool = True
-    # /health/ asks the backend at most once per this many seconds (0: on every call).
-    health_backend_interval: float = Field(default=1.0, ge=0)
+    # /health/ checks the service user and asks the backend at most once per this many
+    # seconds (0: on every call).
+    health_check_interval: float = Field(default=1.0, ge=0)
 
     # The local runner. Each server process started with CORNFLOW_BACKEND=local supervises
     # LOCAL_WORKERS worker processes (0: none, run `cornflow worker` elsewhere).

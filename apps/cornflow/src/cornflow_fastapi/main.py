@@ -23,7 +23,7 @@ from cornflow_fastapi.cors import FlaskCorsMiddleware
 from cornflow_fastapi.datachecks.router import router as datachecks_router
 from cornflow_fastapi.execution_files.router import router as execution_files_router
 from cornflow_fastapi.executions.router import router as executions_router
-from cornflow_fastapi.health.probe import SharedProbe
+from cornflow_fastapi.health.probe import HealthProbes, SharedProbe, service_user_check
 from cornflow_fastapi.health.router import router as health_router
 from cornflow_fastapi.instances.router import router as instances_router
 from cornflow_fastapi.licences.router import router as licences_router
@@ -117,10 +117,10 @@ def create_app(settings: CornflowSettings, *, database: Database | None = None) 
     app.state.password_hasher = PasswordHasher(scheme=settings.password_hash_scheme)
     app.state.oidc_verifier = oidc_verifier
     app.state.orchestrator = orchestrator
-    app.state.backend_probe = (
-        None
-        if orchestrator is None
-        else SharedProbe(orchestrator.is_alive, settings.health_backend_interval)
+    interval = settings.health_check_interval
+    app.state.health_probes = HealthProbes(
+        service_user=SharedProbe(service_user_check(db, settings.cornflow_service_user), interval),
+        backend=None if orchestrator is None else SharedProbe(orchestrator.is_alive, interval),
     )
 
     errors.install(app)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -64,6 +66,39 @@ def _enable_sqlite_transactions(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN, "BEGIN"))
 
 
+# A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_S = 5.0
+_CHECKED_IN_AT = "svckit_checked_in_at"
+
+
+def _ping_idle_connections(engine: AsyncEngine, idle_s: float) -> None:
+    """Ping a pooled connection before use only when it has sat idle for idle_s or longer.
+
+    SQLAlchemy's pool_pre_ping costs a round trip on every checkout, a third of a simple
+    request's database time. A connection that served a request moments ago is as alive as a
+    ping would show; one that sat idle may have been cut by a database restart or a firewall.
+    A failed ping invalidates the whole pool (the others are as old) and this checkout is
+    retried on a fresh connection, so the request never sees the dead one. A restart while
+    connections are busy still fails those requests, as it would with pool_pre_ping.
+    """
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_s:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            record.info.pop(_CHECKED_IN_AT, None)
+            raise InvalidatePoolError(f"idle connection failed its ping: {error}") from error
+
+
 def create_engine(
     url: str | URL,
     *,
@@ -71,14 +106,16 @@ def create_engine(
     max_overflow: int = 10,
     transaction_pooler: bool = False,
     echo: bool = False,
+    ping_after_idle_s: float = PING_AFTER_IDLE_S,
 ) -> AsyncEngine:
     """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg).
 
     transaction_pooler: the database sits behind a transaction-mode pooler (Supabase's
     port 6543, PgBouncer), which cannot keep prepared statements between transactions.
+    ping_after_idle_s: pooled connections idle this long are pinged before use.
     """
     target = async_url(url)
-    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    options: dict[str, Any] = {"echo": echo}
     if target.get_backend_name() == "sqlite":
         options["poolclass"] = NullPool if target.database in (None, "", ":memory:") else None
         options = {k: v for k, v in options.items() if v is not None}
@@ -95,7 +132,10 @@ def create_engine(
             "statement_cache_size": 0,
             "prepared_statement_cache_size": 0,
         }
-    return create_async_engine(target, **options)
+    engine = create_async_engine(target, **options)
+    if not transaction_pooler:
+        _ping_idle_connections(engine, ping_after_idle_s)
+    return engine
 
 
 class Database:

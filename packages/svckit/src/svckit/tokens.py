@@ -96,6 +96,10 @@ def _translate(error: jwt.PyJWTError) -> TokenError:
     return TokenInvalid(str(error))
 
 
+def _hashable(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    return value if value is None or isinstance(value, str) else tuple(value)
+
+
 def _compact(token: str) -> str:
     # A compact JWS is base64url and dots: refusing anything else here keeps encoding errors
     # (PyJWT encodes str tokens as UTF-8) from escaping as something other than TokenInvalid.
@@ -109,13 +113,18 @@ class HS256Codec:
 
     algorithm: ClassVar[str] = "HS256"
 
-    def __init__(self, secret: str | bytes) -> None:
+    def __init__(self, secret: str | bytes, *, verified_cache_size: int = 4096) -> None:
         # PyJWT refuses PEM/SSH public keys as HMAC secrets; fail at startup, not per request.
         try:
             HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(secret)
         except jwt.InvalidKeyError as error:
             raise ValueError(f"unusable HS256 secret: {error}") from None
         self._secret = secret
+        # A client sends the same token with every request; checking its signature and claims
+        # again each time costs more than the request's own database work. A token string that
+        # passed once passes again until it expires, so only exp is checked on a hit.
+        self._verified_cache_size = verified_cache_size
+        self._verified: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def encode(self, claims: Mapping[str, Any], *, headers: Mapping[str, Any] | None = None) -> str:
         """Sign claims (datetime values of exp/iat/nbf become NumericDates)."""
@@ -136,8 +145,15 @@ class HS256Codec:
         leeway: float = 0,
     ) -> dict[str, Any]:
         """Verify signature, exp/nbf/iat when present, issuer/audience when given, and require."""
+        key = (token, _hashable(issuer), _hashable(audience), tuple(require), leeway)
+        cached = self._verified.get(key)
+        if cached is not None:
+            if "exp" in cached and cached["exp"] <= time.time() - leeway:
+                del self._verified[key]
+                raise TokenExpired("Signature has expired")
+            return dict(cached)
         try:
-            return jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 _compact(token),
                 self._secret,
                 algorithms=[self.algorithm],
@@ -148,6 +164,12 @@ class HS256Codec:
             )
         except jwt.PyJWTError as error:
             raise _translate(error) from None
+        if self._verified_cache_size > 0:
+            if len(self._verified) >= self._verified_cache_size:
+                # Dropping everything keeps this lock-free and bounded; hits refill it.
+                self._verified.clear()
+            self._verified[key] = dict(claims)
+        return claims
 
 
 class JwksVerifier:

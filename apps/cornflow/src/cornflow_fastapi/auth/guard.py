@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.access.catalog import METHOD_ACTIONS, ActionId, RoleId, View
@@ -15,6 +15,7 @@ from cornflow_fastapi.config import AuthType, CornflowSettings
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import InvalidCredentials, NoPermission
 from cornflow_fastapi.models import ApiView, PermissionView, User, UserRole
+from cornflow_fastapi.users import repository
 from svckit.http import get_metrics
 
 NO_ENDPOINT_PERMISSION = "You do not have permission to access this endpoint"
@@ -59,15 +60,10 @@ async def claims_of(request: Request, settings: CornflowSettings, token: str) ->
     return await openid.verify(request, token)
 
 
-async def find_user_by_username(session: AsyncSession, username: str) -> User | None:
-    statement = select(User).where(User.username == username, User.deleted_at.is_(None))
-    return (await session.execute(statement)).scalars().first()
-
-
 async def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
     """The caller, identified by the token's `sub` (a username)."""
     claims = await claims_of(request, settings, bearer_token(request))
-    user = await find_user_by_username(session, str(claims.get("sub")))
+    user = await repository.get_user_by_username(session, str(claims.get("sub")))
     if user is None:
         raise refuse(
             request, "unknown_user", "User not found. Please ensure you are using valid credentials"
@@ -79,6 +75,33 @@ async def current_user(request: Request, session: SessionDep, settings: Settings
 CurrentUserDep = Annotated[User, Depends(current_user)]
 
 
+def _roles_with_grant() -> Select[int, int | None, bool]:
+    """Per role of the caller: the view id of the url rule (if any) and whether it is granted."""
+    view_id = (
+        select(ApiView.id)
+        .where(ApiView.url_rule == bindparam("url_rule"))
+        .limit(1)
+        .scalar_subquery()
+    )
+    granted = (
+        exists()
+        .where(
+            PermissionView.role_id == UserRole.role_id,
+            PermissionView.api_view_id == view_id,
+            PermissionView.action_id == bindparam("action_id"),
+            PermissionView.deleted_at.is_(None),
+        )
+        .label("granted")
+    )
+    return select(UserRole.role_id, view_id.label("view_id"), granted).where(
+        UserRole.user_id == bindparam("user_id")
+    )
+
+
+# Built once, as it runs on every permission-checked request.
+_ROLES_WITH_GRANT = _roles_with_grant()
+
+
 async def check_permission(
     session: AsyncSession, user: User, view: View, method: str
 ) -> frozenset[int]:
@@ -88,22 +111,12 @@ async def check_permission(
     has one) and whether that role holds the grant. Flask asks the same questions one query at
     a time; the answers and their order of precedence are the same.
     """
-    action = METHOD_ACTIONS.get(method, ActionId.GET)
-    view_id = select(ApiView.id).where(ApiView.url_rule == view.url_rule).limit(1).scalar_subquery()
-    granted = (
-        exists()
-        .where(
-            PermissionView.role_id == UserRole.role_id,
-            PermissionView.api_view_id == view_id,
-            PermissionView.action_id == action,
-            PermissionView.deleted_at.is_(None),
-        )
-        .label("granted")
-    )
-    statement = select(UserRole.role_id, view_id.label("view_id"), granted).where(
-        UserRole.user_id == user.id
-    )
-    rows = (await session.execute(statement)).all()
+    parameters = {
+        "url_rule": view.url_rule,
+        "action_id": METHOD_ACTIONS.get(method, ActionId.GET),
+        "user_id": user.id,
+    }
+    rows = (await session.execute(_ROLES_WITH_GRANT, parameters)).all()
     if not rows:
         raise NoPermission(NO_ENDPOINT_PERMISSION)
     if rows[0].view_id is None:

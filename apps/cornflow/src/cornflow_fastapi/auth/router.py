@@ -22,6 +22,7 @@ from cornflow_fastapi.errors import InvalidCredentials, InvalidUsage, ObjectDoes
 from cornflow_fastapi.models import User
 from cornflow_fastapi.request_parsing import RequestSchema, body_openapi, json_body
 from cornflow_fastapi.routing import CornflowRoute
+from cornflow_fastapi.users import repository as users_repository
 from cornflow_fastapi.users import service as users_service
 from svckit.http import get_metrics
 
@@ -151,7 +152,7 @@ async def check_token(
     token = guard.bearer_token(request)
     try:
         claims = await guard.claims_of(request, settings, token)
-        user = await guard.find_user_by_username(session, str(claims.get("sub")))
+        user = await users_repository.get_user_by_username(session, str(claims.get("sub")))
     except (InvalidCredentials, ObjectDoesNotExist):
         return TokenCheckResponse(valid=0)
     return TokenCheckResponse(valid=0 if user is None else 1)

@@ -7,11 +7,10 @@ from pydantic import BaseModel
 
 from cornflow_fastapi.access import catalog
 from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowBackend
-from cornflow_fastapi.dependencies import SessionDep, SettingsDep
+from cornflow_fastapi.dependencies import SettingsDep
 from cornflow_fastapi.errors import EndpointNotImplemented
-from cornflow_fastapi.health.probe import SharedProbe
+from cornflow_fastapi.health.probe import HealthProbes
 from cornflow_fastapi.routing import CornflowRoute
-from cornflow_fastapi.users import repository
 
 HEALTHY = "healthy"
 UNHEALTHY = "unhealthy"
@@ -28,18 +27,17 @@ class HealthResponse(BaseModel):
 
 
 @router.get(catalog.HEALTH.url_rule, name=catalog.HEALTH.name, operation_id="health")
-async def health(request: Request, session: SessionDep, settings: SettingsDep) -> HealthResponse:
+async def health(request: Request, settings: SettingsDep) -> HealthResponse:
     """Cornflow is healthy when its service user exists; the backend when it answers."""
-    probe: SharedProbe | None = request.app.state.backend_probe
-    if probe is not None:
-        alive = await probe()
+    probes: HealthProbes = request.app.state.health_probes
+    if probes.backend is not None:
+        alive = await probes.backend()
     elif settings.cornflow_backend == CornflowBackend.DATABRICKS:
         alive = False
     else:
         raise EndpointNotImplemented()
-    service_user = await repository.get_user_by_username(session, settings.cornflow_service_user)
     return HealthResponse(
-        cornflow_status=HEALTHY if service_user is not None else UNHEALTHY,
+        cornflow_status=HEALTHY if await probes.service_user() else UNHEALTHY,
         backend_status=HEALTHY if alive else UNHEALTHY,
         cornflow_version=CORNFLOW_VERSION,
     )

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.models import Role, User, UserRole, is_row_id
 
+# Built once: every authenticated request looks its caller up, and building the statement
+# costs more than running it.
+_LIVE_USER_BY_ID = select(User).where(User.id == bindparam("user_id"), User.deleted_at.is_(None))
+_LIVE_USER_BY_USERNAME = select(User).where(
+    User.username == bindparam("username"), User.deleted_at.is_(None)
+)
+
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
     """A live (not soft-deleted) user by id."""
-    statement = select(User).where(User.id == user_id, User.deleted_at.is_(None))
-    return (await session.execute(statement)).scalars().first()
+    result = await session.execute(_LIVE_USER_BY_ID, {"user_id": user_id})
+    return result.scalars().first()
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
-    statement = select(User).where(User.username == username, User.deleted_at.is_(None))
-    return (await session.execute(statement)).scalars().first()
+    result = await session.execute(_LIVE_USER_BY_USERNAME, {"username": username})
+    return result.scalars().first()
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
