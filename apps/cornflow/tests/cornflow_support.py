@@ -8,7 +8,7 @@ from typing import Any
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from cornflow_fastapi.access.catalog import RoleId
-from cornflow_fastapi.auth import tokens
+from cornflow_fastapi.callers import tokens
 from cornflow_fastapi.config import CornflowSettings
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"

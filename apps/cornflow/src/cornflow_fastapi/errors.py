@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from svckit.db import KeepChanges
 from svckit.errors import AppError, install_error_handlers
 
 logger = logging.getLogger("cornflow_fastapi")
@@ -102,6 +103,18 @@ def render_error(_request: Request, exc: AppError) -> Response:
     return JSONResponse(body, status_code=exc.status_code)
 
 
+class RecordedFailure(KeepChanges):
+    """The request failed, but what it changed stays: committed, then `error` is answered.
+
+    The Flask server stores the state a failed run start leads to (and files it found lost)
+    before it answers the error; a rollback would lose them.
+    """
+
+    def __init__(self, error: AppError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 def render_status(status_code: int, message: str) -> Response:
     """Bodies for failures detected before routing (body limits, bad gzip)."""
     if status_code == 413:
@@ -127,6 +140,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"error": str(messages)}, status_code=400)
 
     app.add_exception_handler(RequestValidationError, invalid_request)
+
+    async def recorded_failure(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RecordedFailure)
+        return render_error(request, exc.error)
+
+    app.add_exception_handler(RecordedFailure, recorded_failure)
 
     async def unexpected(_request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)

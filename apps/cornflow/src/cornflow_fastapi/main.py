@@ -15,8 +15,8 @@ from starlette.types import Scope
 
 from cornflow_fastapi import errors, schema_migrations
 from cornflow_fastapi.alarms.router import router as alarms_router
-from cornflow_fastapi.auth import openid
 from cornflow_fastapi.auth.router import router as auth_router
+from cornflow_fastapi.callers import openid
 from cornflow_fastapi.cases.router import router as cases_router
 from cornflow_fastapi.config import CORNFLOW_VERSION, CornflowSettings
 from cornflow_fastapi.cors import FlaskCorsMiddleware

@@ -10,13 +10,8 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from cornflow_fastapi.models import Execution, Instance
-from cornflow_fastapi.orchestrators.base import (
-    ExecutionState,
-    OrchestratorError,
-    RunRequest,
-    WorkflowInfo,
-)
+from cornflow_fastapi.models import Execution, ExecutionState, Instance
+from cornflow_fastapi.orchestrators.base import OrchestratorError, RunRequest, WorkflowInfo
 from cornflow_fastapi.records.identifiers import aware_now, data_hash, new_instance_id
 from cornflow_support import Account, pulp_model
 from svckit.db import Database

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cornflow_fastapi.executions.log_schema import LogError, load_log
+from cornflow_fastapi.writeback.log_schema import LogError, load_log
 
 REQUIRED = ["Missing data for required field."]
 NULL = ["Field may not be null."]

@@ -15,9 +15,10 @@ from executions.conftest import (
 )
 from httpx import AsyncClient
 
-from cornflow_fastapi.executions import results, runs
-from cornflow_fastapi.models import Execution
-from cornflow_fastapi.orchestrators.base import ExecutionState, OrchestratorError
+from cornflow_fastapi.executions import runs
+from cornflow_fastapi.models import Execution, ExecutionState
+from cornflow_fastapi.orchestrators.base import OrchestratorError
+from cornflow_fastapi.writeback import results
 from cornflow_support import DENIED, NO_TOKEN, pulp_model
 from svckit.db import Database
 

@@ -13,7 +13,8 @@ from executions.conftest import (
 )
 from httpx import AsyncClient
 
-from cornflow_fastapi.orchestrators.base import ExecutionState, OrchestratorError
+from cornflow_fastapi.models import ExecutionState
+from cornflow_fastapi.orchestrators.base import OrchestratorError
 from cornflow_support import DENIED, NO_TOKEN
 from svckit.db import Database
 

@@ -17,9 +17,8 @@ from sqlalchemy import delete, select
 
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.executions import runs
-from cornflow_fastapi.models import Case, Execution, Instance
+from cornflow_fastapi.models import Case, Execution, ExecutionState, Instance
 from cornflow_fastapi.models.local_runner import run_claims
-from cornflow_fastapi.orchestrators.base import ExecutionState
 from cornflow_fastapi.orchestrators.local import LocalOrchestrator
 from cornflow_fastapi.orchestrators.local.queue import lock_for_write
 from cornflow_support import make_settings

@@ -26,6 +26,7 @@ from airflow_support import AirflowServer, airflow_for_tests, free_port
 from cornflow_client import CornFlow, get_empty_schema, get_pulp_jsonschema
 from cornflow_knapsack import Knapsack
 
+from cornflow_fastapi.models import ExecutionState
 from cornflow_fastapi.orchestrators.airflow import (
     NOT_ACCESSIBLE,
     RESPONDED_WITH_ERROR,
@@ -33,7 +34,7 @@ from cornflow_fastapi.orchestrators.airflow import (
     AirflowResponseError,
     AirflowUnreachable,
 )
-from cornflow_fastapi.orchestrators.base import ExecutionState, RunRequest
+from cornflow_fastapi.orchestrators.base import RunRequest
 from cutover import servers
 from cutover.process import ServerProcess
 from cutover.reference import FlaskCornflow, reference_available, run_cli

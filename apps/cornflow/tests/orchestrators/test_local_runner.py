@@ -34,8 +34,7 @@ from orchestrators.runner_support import (
 )
 
 from cornflow_fastapi.apps.discovery import InstalledApp
-from cornflow_fastapi.models import Case, DeployedWorkflow, Instance
-from cornflow_fastapi.orchestrators.base import ExecutionState
+from cornflow_fastapi.models import Case, DeployedWorkflow, ExecutionState, Instance
 from cornflow_fastapi.orchestrators.local import LocalSupervisor
 from cornflow_fastapi.orchestrators.local.queue import lock_for_write
 from cornflow_fastapi.orchestrators.local.runs import run_id_for
@@ -268,6 +267,14 @@ async def test_stop_kills_the_run(db: Database, planner_id: int, tmp_path: Path)
     assert (stopped.data, stopped.log_text) == (None, None)
 
 
+def autogroup_nice(pid: int) -> str | None:
+    """The nice of a process's scheduling group, where Linux groups processes by session."""
+    group = Path(f"/proc/{pid}/autogroup")
+    if not Path("/proc/sys/kernel/sched_autogroup_enabled").exists() or not group.exists():
+        return None
+    return group.read_text().split()[-1]
+
+
 async def test_solves_run_nicer_than_the_server(
     db: Database, planner_id: int, tmp_path: Path
 ) -> None:
@@ -281,10 +288,14 @@ async def test_solves_run_nicer_than_the_server(
     pid = int(file_text(pid_file))
     try:
         niceness = os.getpriority(os.PRIO_PROCESS, pid) - os.getpriority(os.PRIO_PROCESS, 0)
+        group_nice = autogroup_nice(pid)
     finally:
         await stop(db, execution.id)
 
     assert niceness == runner_settings("sqlite://").local_solve_niceness == 10
+    # Its session's scheduling group too, else the nice only orders it within that group.
+    if group_nice is not None:
+        assert group_nice == "10"
 
 
 async def test_dispatch_is_idempotent(db: Database, planner_id: int, tmp_path: Path) -> None:

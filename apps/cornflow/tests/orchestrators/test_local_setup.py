@@ -35,8 +35,8 @@ from cornflow_fastapi.apps.discovery import (
 from cornflow_fastapi.cli import app as cli
 from cornflow_fastapi.config import CornflowBackend
 from cornflow_fastapi.main import create_app
-from cornflow_fastapi.models import DeployedWorkflow, PermissionDag
-from cornflow_fastapi.orchestrators.base import ExecutionState, OrchestratorError, RunRequest
+from cornflow_fastapi.models import DeployedWorkflow, ExecutionState, PermissionDag
+from cornflow_fastapi.orchestrators.base import OrchestratorError, RunRequest
 from cornflow_fastapi.orchestrators.local import LocalOrchestrator
 from cornflow_fastapi.users import service as users_service
 from cornflow_support import make_settings

@@ -31,9 +31,8 @@ from sqlalchemy import insert, select, update
 
 from cornflow_fastapi.apps.discovery import InstalledApp
 from cornflow_fastapi.main import create_app
-from cornflow_fastapi.models import Execution, utcnow
+from cornflow_fastapi.models import Execution, ExecutionState, utcnow
 from cornflow_fastapi.models.local_runner import run_claims
-from cornflow_fastapi.orchestrators.base import ExecutionState
 from cornflow_fastapi.orchestrators.local import LocalSupervisor, queue
 from svckit.db import Database
 

@@ -1,4 +1,4 @@
-"""Write-back (`executions.results`): the semantics of Cornflow's `PUT /dag/...` endpoints."""
+"""Write-back (`writeback.results`): the semantics of Cornflow's `PUT /dag/...` endpoints."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from orchestrators.runner_support import (
 
 from cornflow_fastapi.apps.discovery import InstalledApp
 from cornflow_fastapi.errors import InvalidData, ObjectDoesNotExist
-from cornflow_fastapi.executions import results
 from cornflow_fastapi.models import Case, Execution, Instance
+from cornflow_fastapi.writeback import results
 from svckit.db import Database
 
 SOLUTION = {"done": True, "value": 2.5}

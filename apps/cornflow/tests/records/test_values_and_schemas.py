@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from cornflow_fastapi.errors import InvalidData
-from cornflow_fastapi.records.values import all_finite, nesting_depth
-from cornflow_fastapi.records.workflows import (
+from cornflow_fastapi.jsonschemas.validation import (
     SchemaKind,
     extend_and_validate,
     jsonschema_errors,
     raise_if_invalid,
 )
+from cornflow_fastapi.records.values import all_finite, nesting_depth
 
 
 def deep_list(depth: int, leaf: Any) -> Any:
@@ -80,3 +80,22 @@ async def test_defaults_fill_a_copy() -> None:
     extended, errors = await extend_and_validate(schema, sent, workflow="w", kind=SchemaKind.CONFIG)
     assert (extended, errors) == ({"solver": "x", "timeLimit": 60}, [])
     assert sent == {"solver": "x"}
+
+
+async def test_a_schema_read_again_validates_the_same_and_a_changed_one_anew() -> None:
+    def stored(minimum: int) -> dict[str, Any]:
+        # A fresh object each time, as rows read for every request are.
+        return {"type": "object", "properties": {"n": {"type": "integer", "minimum": minimum}}}
+
+    kind = SchemaKind.INSTANCE
+    first = await jsonschema_errors(stored(0), {"n": -1}, workflow="w", kind=kind)
+    again = await jsonschema_errors(stored(0), {"n": -1}, workflow="w", kind=kind)
+    changed = await jsonschema_errors(stored(-5), {"n": -1}, workflow="w", kind=kind)
+    assert first == again
+    assert [error.splitlines()[0] for error in first] == ["-1 is less than the minimum of 0"]
+    assert changed == []
+    # Defaults come from the schema's own validator, not from another schema's kept one.
+    extended, _ = await extend_and_validate(
+        {"type": "object", "properties": {"n": {"default": 3}}}, {}, workflow="w", kind=kind
+    )
+    assert extended == {"n": 3}

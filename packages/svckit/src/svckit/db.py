@@ -164,14 +164,25 @@ def get_database(request: Request) -> Database:
     return database
 
 
+class KeepChanges(Exception):
+    """Fails a request whose changes must be committed all the same (a failure it recorded)."""
+
+
 async def session_per_request(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent."""
+    """One transaction per request, committed before the response is sent.
+
+    An error rolls the transaction back, unless it is a KeepChanges: then what the request
+    recorded is committed before the error is answered.
+    """
     database = get_database(request)
     async with database.sessionmaker() as session:
         if database.dialect == "sqlite" and request.method not in SAFE_METHODS:
             await session.connection(execution_options={SQLITE_BEGIN: "BEGIN IMMEDIATE"})
         try:
             yield session
+        except KeepChanges:
+            await session.commit()
+            raise
         except BaseException:
             await session.rollback()
             raise

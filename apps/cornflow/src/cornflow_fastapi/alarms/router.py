@@ -17,7 +17,7 @@ from cornflow_fastapi.alarms.schemas import (
     MainAlarmDetail,
     MainAlarmFilters,
 )
-from cornflow_fastapi.auth.guard import requires_access
+from cornflow_fastapi.callers.guard import requires_access
 from cornflow_fastapi.dependencies import SessionDep
 from cornflow_fastapi.models import User
 from cornflow_fastapi.request_parsing import body_openapi, json_body, query_args

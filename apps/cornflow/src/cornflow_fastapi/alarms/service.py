@@ -10,28 +10,18 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.errors import InvalidData, ObjectDoesNotExist
 from cornflow_fastapi.models import Alarm, MainAlarm, is_row_id, utcnow
+from cornflow_fastapi.records.persistence import flush_or_refuse
 
 ROW = TypeVar("ROW", Alarm, MainAlarm)
 
 
-def _saving_error(error: Exception, subject: str) -> InvalidData:
-    """The 400 Cornflow answers when the database refuses a new row."""
-    if isinstance(error, IntegrityError):
-        return InvalidData(f"Integrity error on saving with data {subject}")
-    return InvalidData(f"Unknown database error on saving with data {subject}")
-
-
 async def _save(session: AsyncSession, row: ROW, subject: str) -> ROW:
     session.add(row)
-    try:
-        await session.flush()
-    except DBAPIError as error:
-        raise _saving_error(error, subject) from None
+    await flush_or_refuse(session, "saving", subject)
     return row
 
 
@@ -67,10 +57,7 @@ async def update_alarm(session: AsyncSession, idx: int, changes: Mapping[str, An
     for column, value in changes.items():
         setattr(alarm, column, value)
     alarm.updated_at = utcnow()
-    try:
-        await session.flush()
-    except DBAPIError:
-        raise InvalidData(f"Unknown database error on updating with data <Alarm {idx}>") from None
+    await flush_or_refuse(session, "updating", f"<Alarm {idx}>")
 
 
 async def disable_alarm(session: AsyncSession, idx: int) -> None:

@@ -1,1 +1,1 @@
-"""Authentication (tokens, login, signup) and the per-route permission check."""
+"""Logging in and signing up: local passwords, LDAP and identity-provider tokens."""

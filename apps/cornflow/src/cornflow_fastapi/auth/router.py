@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth import guard, service
+from cornflow_fastapi.auth import service
 from cornflow_fastapi.auth.schemas import (
     DatabaseLoginResponse,
     LoginRequest,
@@ -16,6 +16,7 @@ from cornflow_fastapi.auth.schemas import (
     TokenCheckResponse,
     TokenResponse,
 )
+from cornflow_fastapi.callers import guard
 from cornflow_fastapi.config import AuthType, CornflowSettings, SignupMode
 from cornflow_fastapi.dependencies import PasswordHasherDep, SessionDep, SettingsDep
 from cornflow_fastapi.errors import InvalidCredentials, InvalidUsage, ObjectDoesNotExist

@@ -8,7 +8,8 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.access.catalog import RoleId
-from cornflow_fastapi.auth import ldap, tokens
+from cornflow_fastapi.auth import ldap
+from cornflow_fastapi.callers import tokens
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidCredentials, InvalidUsage
 from cornflow_fastapi.models import User, UserRole, utcnow

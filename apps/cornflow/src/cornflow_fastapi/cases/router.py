@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import Caller, requires_caller
+from cornflow_fastapi.callers.guard import Caller, requires_caller
 from cornflow_fastapi.cases import service
 from cornflow_fastapi.cases.schemas import (
     CaseCompareQuery,

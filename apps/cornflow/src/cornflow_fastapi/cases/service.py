@@ -18,7 +18,7 @@ from anyio import to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.cases import patches, tree
 from cornflow_fastapi.cases.schemas import (
     CaseEditRequest,
@@ -27,6 +27,13 @@ from cornflow_fastapi.cases.schemas import (
 )
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidData, InvalidUsage, ObjectDoesNotExist
+from cornflow_fastapi.jsonschemas.validation import (
+    SchemaKind,
+    SchemaSource,
+    get_workflow,
+    raise_if_invalid,
+    schema_of,
+)
 from cornflow_fastapi.models import Case, Execution, Instance, is_row_id, utcnow
 from cornflow_fastapi.orchestrators.base import OrchestratorError
 from cornflow_fastapi.records.identifiers import NULL_HASH, aware_now, data_hash, new_instance_id
@@ -34,13 +41,6 @@ from cornflow_fastapi.records.listing import QueryFilters, apply_filters
 from cornflow_fastapi.records.ownership import get_visible, visible
 from cornflow_fastapi.records.persistence import flush_or_refuse
 from cornflow_fastapi.records.values import all_finite
-from cornflow_fastapi.records.workflows import (
-    SchemaKind,
-    SchemaSource,
-    get_workflow,
-    raise_if_invalid,
-    schema_of,
-)
 
 PARENT_MISSING = "Parent does not exist"
 # PUT /case/<id>/ with a parent_id answers its 404s with a final period, unlike the others.

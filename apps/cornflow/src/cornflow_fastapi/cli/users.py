@@ -8,7 +8,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.access.catalog import RoleId
-from cornflow_fastapi.auth import tokens
+from cornflow_fastapi.callers import tokens
 from cornflow_fastapi.cli.runtime import run_in_transaction
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidUsage

@@ -11,17 +11,15 @@ records the execution without starting it (-4).
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.access import catalog
 from cornflow_fastapi.access.catalog import View
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.datachecks import service
 from cornflow_fastapi.dependencies import OrchestratorDep, SessionDep, SettingsDep
-from cornflow_fastapi.errors import render_error
-from cornflow_fastapi.executions.service import RecordedFailure
 from cornflow_fastapi.models import Execution
 from cornflow_fastapi.orchestrators.base import Orchestrator
 from cornflow_fastapi.records.shapes import ExecutionBase
@@ -44,7 +42,7 @@ def _add_check(view: View, check: Check, idx_type: type, operation_id: str, summ
         settings: SettingsDep,
         orchestrator: OrchestratorDep,
         caller: Caller = caller_dependency,
-    ) -> ExecutionBase | Response:
+    ) -> ExecutionBase:
         return await _answer(request, session, settings, orchestrator, caller, check, idx)
 
     endpoint.__doc__ = summary
@@ -67,15 +65,11 @@ async def _answer(
     caller: Caller,
     check: Check,
     idx: Any,
-) -> ExecutionBase | Response:
+) -> ExecutionBase:
     """The execution checked, or the error of a run that could not start."""
-    try:
-        execution = await check(
-            session, caller, settings, orchestrator, idx, run=run_requested(request)
-        )
-    except RecordedFailure as failure:
-        # Answered, not raised: the rows and states recorded so far are committed.
-        return render_error(request, failure.error)
+    execution = await check(
+        session, caller, settings, orchestrator, idx, run=run_requested(request)
+    )
     return ExecutionBase.of(execution)
 
 

@@ -13,22 +13,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
-from cornflow_fastapi.errors import InvalidData, InvalidUsage, NoPermission, ObjectDoesNotExist
-from cornflow_fastapi.executions import runs
-from cornflow_fastapi.executions.service import RecordedFailure
-from cornflow_fastapi.models import Case, Execution, Instance, is_row_id, utcnow
-from cornflow_fastapi.orchestrators import airflow
-from cornflow_fastapi.orchestrators.base import (
-    STATE_MESSAGES,
-    ExecutionState,
-    Orchestrator,
-    OrchestratorError,
+from cornflow_fastapi.errors import (
+    InvalidUsage,
+    NoPermission,
+    ObjectDoesNotExist,
+    RecordedFailure,
 )
+from cornflow_fastapi.executions import runs
+from cornflow_fastapi.jsonschemas.validation import (
+    SOLVE_MODEL_DAG,
+    SchemaKind,
+    raise_if_invalid,
+    schema_of,
+)
+from cornflow_fastapi.models import (
+    STATE_MESSAGES,
+    Case,
+    Execution,
+    ExecutionState,
+    Instance,
+    is_row_id,
+    utcnow,
+)
+from cornflow_fastapi.orchestrators import airflow
+from cornflow_fastapi.orchestrators.base import Orchestrator, OrchestratorError
 from cornflow_fastapi.records.identifiers import (
     aware_now,
     data_hash,
@@ -36,12 +48,7 @@ from cornflow_fastapi.records.identifiers import (
     new_instance_id,
 )
 from cornflow_fastapi.records.ownership import get_visible
-from cornflow_fastapi.records.workflows import (
-    SOLVE_MODEL_DAG,
-    SchemaKind,
-    raise_if_invalid,
-    schema_of,
-)
+from cornflow_fastapi.records.persistence import flush_or_refuse
 
 CHECKS_CONFIG = {"checks_and_kpis_only": True}
 STILL_RUNNING = "The execution is still running"
@@ -122,12 +129,8 @@ async def _finish(
 
 async def _save(session: AsyncSession, row: Instance | Execution) -> None:
     session.add(row)
-    try:
-        await session.flush()
-    except DBAPIError:
-        # A value the database cannot hold (a name too long for PostgreSQL's column).
-        subject = f"<{type(row).__name__} {row.id}>"
-        raise InvalidData(f"Unknown database error on saving with data {subject}") from None
+    # A value the database cannot hold (a name too long for PostgreSQL's column) is a 400.
+    await flush_or_refuse(session, "saving", f"<{type(row).__name__} {row.id}>")
 
 
 async def _new_execution(

@@ -8,11 +8,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import Caller, requires_caller
+from cornflow_fastapi.callers.guard import Caller, requires_caller
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
-from cornflow_fastapi.errors import render_error
 from cornflow_fastapi.execution_files import service
-from cornflow_fastapi.executions.service import RecordedFailure
 from cornflow_fastapi.request_parsing import validate
 from cornflow_fastapi.responses import MessageResponse
 from cornflow_fastapi.routing import CornflowRoute
@@ -64,18 +62,13 @@ async def clean_execution_files(
     responses=ZIP_RESPONSE,
 )
 async def download_execution_files(
-    request: Request,
     caller: Annotated[Caller, requires_caller(catalog.EXECUTION_FILES)],
     idx: str,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
     """The zip archive of an execution's files, when they were generated."""
-    try:
-        download = await service.prepare_download(session, caller, settings, idx)
-    except RecordedFailure as failure:
-        # Answered, not raised: the execution is now marked as having lost its files.
-        return render_error(request, failure.error)
+    download = await service.prepare_download(session, caller, settings, idx)
     return FileResponse(download.path, media_type="application/zip", headers=download.headers)
 
 

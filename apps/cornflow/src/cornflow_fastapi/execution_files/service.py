@@ -26,13 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import (
     TOO_LARGE_BODY,
     EndpointNotImplemented,
     InvalidUsage,
     RawBodyError,
+    RecordedFailure,
 )
 from cornflow_fastapi.execution_files.storage import (
     FileStore,
@@ -40,7 +41,6 @@ from cornflow_fastapi.execution_files.storage import (
     execution_id_of,
     is_zip_archive,
 )
-from cornflow_fastapi.executions.service import RecordedFailure
 from cornflow_fastapi.models import Execution, utcnow
 from cornflow_fastapi.records.ownership import get_visible, visible
 from cornflow_fastapi.request_parsing import Int, RequestSchema

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import Caller, requires_caller
+from cornflow_fastapi.callers.guard import Caller, requires_caller
 from cornflow_fastapi.dependencies import OrchestratorDep, SessionDep, SettingsDep
-from cornflow_fastapi.errors import render_error
 from cornflow_fastapi.executions import service
 from cornflow_fastapi.executions.schemas import (
     ExecutionData,
@@ -73,14 +72,11 @@ async def create_execution(
     session: SessionDep,
     settings: SettingsDep,
     orchestrator: OrchestratorDep,
-) -> ExecutionBase | Response:
+) -> ExecutionBase:
     """Create an execution of one of the caller's instances and start it (not with `?run=0`)."""
-    try:
-        execution = await service.create_execution(
-            session, caller, settings, orchestrator, body, run=run_requested(request)
-        )
-    except service.RecordedFailure as failure:
-        return render_error(request, failure.error)
+    execution = await service.create_execution(
+        session, caller, settings, orchestrator, body, run=run_requested(request)
+    )
     return ExecutionBase.of(execution)
 
 
@@ -150,18 +146,14 @@ async def stop_execution(
     response_model=ExecutionStatus,
 )
 async def get_execution_status(
-    request: Request,
     caller: Annotated[Caller, requires_caller(catalog.EXECUTION_STATUS)],
     idx: str,
     session: SessionDep,
     settings: SettingsDep,
     orchestrator: OrchestratorDep,
-) -> ExecutionStatus | Response:
+) -> ExecutionStatus:
     """An execution's state, asked to the orchestrator while it is queued or running."""
-    try:
-        execution = await service.poll_status(session, caller, settings, orchestrator, idx)
-    except service.RecordedFailure as failure:
-        return render_error(request, failure.error)
+    execution = await service.poll_status(session, caller, settings, orchestrator, idx)
     return ExecutionStatus.of(execution)
 
 
@@ -226,18 +218,15 @@ async def relaunch_execution(
     session: SessionDep,
     settings: SettingsDep,
     orchestrator: OrchestratorDep,
-) -> MessageResponse | Response:
+) -> MessageResponse:
     """Run an execution again with a new solver config (not with `?run=0`)."""
-    try:
-        message = await service.relaunch_execution(
-            session,
-            caller,
-            settings,
-            orchestrator,
-            idx,
-            body.config.as_config(),
-            run=run_requested(request),
-        )
-    except service.RecordedFailure as failure:
-        return render_error(request, failure.error)
+    message = await service.relaunch_execution(
+        session,
+        caller,
+        settings,
+        orchestrator,
+        idx,
+        body.config.as_config(),
+        run=run_requested(request),
+    )
     return MessageResponse(message=message)

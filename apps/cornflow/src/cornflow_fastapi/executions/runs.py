@@ -12,14 +12,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.models import Execution
-from cornflow_fastapi.orchestrators.base import (
-    STATE_MESSAGES,
-    ExecutionState,
-    Orchestrator,
-    OrchestratorError,
-    RunRequest,
-)
+from cornflow_fastapi.models import STATE_MESSAGES, Execution, ExecutionState
+from cornflow_fastapi.orchestrators.base import Orchestrator, OrchestratorError, RunRequest
 
 # States in which Cornflow asks the orchestrator how the run is doing.
 FOLLOWED_STATES = frozenset({ExecutionState.RUNNING, ExecutionState.QUEUED, ExecutionState.UNKNOWN})

@@ -24,6 +24,7 @@ from cornflow_fastapi.request_parsing import (
     Str,
     marshmallow_messages,
 )
+from cornflow_fastapi.writeback.log_schema import PROGRESS_FIELDS
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -144,21 +145,7 @@ def parse_relaunch(body: Any) -> RelaunchRequest:
 _MATRIX = {"constraints": int, "variables": int, "nonzeros": int}
 _PRESOLVE = {"cols": int, "rows": int, "time": float}
 _FIRST_SOLUTION = {"Node": int, "NodesLeft": int, "BestInteger": float, "CutsBestBound": float}
-_PROGRESS = dict.fromkeys(
-    (
-        "Node",
-        "NodesLeft",
-        "Objective",
-        "IInf",
-        "BestInteger",
-        "CutsBestBound",
-        "ItpNode",
-        "Gap",
-        "Time",
-        "Depth",
-    ),
-    list,
-)
+_PROGRESS = dict.fromkeys(PROGRESS_FIELDS, list)
 _BASIC_LOG: dict[str, Any] = {"status": str, "status_code": int, "sol_code": int}
 _FULL_LOG: dict[str, Any] = {
     **_BASIC_LOG,

@@ -3,8 +3,8 @@
 The steps and messages of Cornflow's execution endpoints (spec §4.1). Functions only flush; the
 request commits. A failure to start or follow a run is not a rollback on the Flask server: the
 state it leads to (-3 couldn't start, -1 error, -5 unknown...) and what was changed before it
-are stored, then the error is answered. Those failures are raised as RecordedFailure, which the
-routes answer without rolling back.
+are stored, then the error is answered. Those failures are raised as RecordedFailure, whose
+changes the request commits before answering it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import anyio
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowBackend, CornflowSettings
 from cornflow_fastapi.errors import (
     EndpointNotImplemented,
@@ -24,22 +24,11 @@ from cornflow_fastapi.errors import (
     NoPermission,
     ObjectDoesNotExist,
     RawBodyError,
+    RecordedFailure,
 )
 from cornflow_fastapi.executions import runs
-from cornflow_fastapi.executions.results import FILES_NOT_UP_TO_DATE, FILES_OK, execution_state
 from cornflow_fastapi.executions.schemas import ExecutionQuery, ExecutionRequest
-from cornflow_fastapi.models import Execution, Instance, User, utcnow
-from cornflow_fastapi.orchestrators.base import (
-    STATE_MESSAGES,
-    ExecutionState,
-    Orchestrator,
-    OrchestratorError,
-)
-from cornflow_fastapi.records import ownership
-from cornflow_fastapi.records.identifiers import aware_now, data_hash, new_execution_id
-from cornflow_fastapi.records.listing import apply_filters
-from cornflow_fastapi.records.values import all_finite
-from cornflow_fastapi.records.workflows import (
+from cornflow_fastapi.jsonschemas.validation import (
     SOLVE_MODEL_DAG,
     SchemaKind,
     extend_and_validate,
@@ -47,6 +36,20 @@ from cornflow_fastapi.records.workflows import (
     raise_if_invalid,
     schema_of,
 )
+from cornflow_fastapi.models import (
+    STATE_MESSAGES,
+    Execution,
+    ExecutionState,
+    Instance,
+    User,
+    utcnow,
+)
+from cornflow_fastapi.orchestrators.base import Orchestrator, OrchestratorError
+from cornflow_fastapi.records import ownership
+from cornflow_fastapi.records.identifiers import aware_now, data_hash, new_execution_id
+from cornflow_fastapi.records.listing import apply_filters
+from cornflow_fastapi.records.values import all_finite
+from cornflow_fastapi.writeback.results import FILES_NOT_UP_TO_DATE, FILES_OK, execution_state
 from svckit.errors import AppError
 
 DATABRICKS_DEFAULT_WORKFLOW = "979073949072767"
@@ -73,14 +76,6 @@ RELAUNCH_NOT_RUN = "The execution was set for relaunch but was not launched"
 
 # The names the Flask server gives its backends in messages ("Airflow is not accessible").
 _BACKEND_NAMES = {"airflow": "Airflow", "databricks": "Databricks"}
-
-
-class RecordedFailure(Exception):
-    """The request failed, but what it changed stays: commit, then answer `error`."""
-
-    def __init__(self, error: AppError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 def backend_name(orchestrator: Orchestrator) -> str:

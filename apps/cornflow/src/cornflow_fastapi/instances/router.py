@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import Caller, requires_caller
+from cornflow_fastapi.callers.guard import Caller, requires_caller
 from cornflow_fastapi.dependencies import OrchestratorDep, SessionDep, SettingsDep
 from cornflow_fastapi.errors import TOO_LARGE_BODY, InvalidUsage, RawBodyError
 from cornflow_fastapi.instances import pulp_files, service

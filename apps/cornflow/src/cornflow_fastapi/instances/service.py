@@ -22,9 +22,16 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, load_only
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidData, InvalidUsage, ObjectDoesNotExist
+from cornflow_fastapi.jsonschemas.validation import (
+    SOLVE_MODEL_DAG,
+    SchemaKind,
+    SchemaSource,
+    raise_if_invalid,
+    schema_of,
+)
 from cornflow_fastapi.models import Execution, Instance, utcnow
 from cornflow_fastapi.orchestrators.base import OrchestratorError
 from cornflow_fastapi.records.identifiers import aware_now, data_hash, new_instance_id
@@ -32,13 +39,6 @@ from cornflow_fastapi.records.listing import QueryFilters, apply_filters
 from cornflow_fastapi.records.ownership import visible
 from cornflow_fastapi.records.persistence import flush_or_refuse
 from cornflow_fastapi.records.values import all_finite, nesting_depth
-from cornflow_fastapi.records.workflows import (
-    SOLVE_MODEL_DAG,
-    SchemaKind,
-    SchemaSource,
-    raise_if_invalid,
-    schema_of,
-)
 
 _WITHOUT_DATA = (defer(Instance.data, raiseload=True), defer(Instance.checks, raiseload=True))
 # What ExecutionBase shows of an execution; solutions and logs stay in the database.

@@ -3,6 +3,7 @@
 from cornflow_fastapi.models.alarms import Alarm, MainAlarm
 from cornflow_fastapi.models.base import Base, is_row_id, metadata, utcnow
 from cornflow_fastapi.models.data import Case, Execution, Instance
+from cornflow_fastapi.models.execution_state import STATE_MESSAGES, ExecutionState
 from cornflow_fastapi.models.identity import (
     Action,
     ApiView,
@@ -14,6 +15,7 @@ from cornflow_fastapi.models.identity import (
 from cornflow_fastapi.models.workflows import DeployedWorkflow, PermissionDag
 
 __all__ = [
+    "STATE_MESSAGES",
     "Action",
     "Alarm",
     "ApiView",
@@ -21,6 +23,7 @@ __all__ = [
     "Case",
     "DeployedWorkflow",
     "Execution",
+    "ExecutionState",
     "Instance",
     "MainAlarm",
     "PermissionDag",

@@ -28,12 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 import jwt
 
-from cornflow_fastapi.orchestrators.base import (
-    ExecutionState,
-    OrchestratorError,
-    RunRequest,
-    WorkflowInfo,
-)
+from cornflow_fastapi.models import ExecutionState
+from cornflow_fastapi.orchestrators.base import OrchestratorError, RunRequest, WorkflowInfo
 
 if TYPE_CHECKING:
     from cornflow_fastapi.config import CornflowSettings

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import ObjectDoesNotExist
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import requires_access
+from cornflow_fastapi.callers.guard import requires_access
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import EndpointNotImplemented
 from cornflow_fastapi.models import User

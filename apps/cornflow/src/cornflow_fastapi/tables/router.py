@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import Caller, requires_caller
+from cornflow_fastapi.callers.guard import Caller, requires_caller
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.records.listing import QueryFilters
 from cornflow_fastapi.request_parsing import query_args

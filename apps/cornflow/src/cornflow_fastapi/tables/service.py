@@ -27,7 +27,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidUsage, ObjectDoesNotExist
 from cornflow_fastapi.models import (

@@ -7,14 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cornflow_fastapi.callers.lookup import live_user_by_username
 from cornflow_fastapi.models import Role, User, UserRole, is_row_id
 
-# Built once: every authenticated request looks its caller up, and building the statement
-# costs more than running it.
+# Built once: most requests about a user look them up by id first.
 _LIVE_USER_BY_ID = select(User).where(User.id == bindparam("user_id"), User.deleted_at.is_(None))
-_LIVE_USER_BY_USERNAME = select(User).where(
-    User.username == bindparam("username"), User.deleted_at.is_(None)
-)
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -24,8 +21,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
-    result = await session.execute(_LIVE_USER_BY_USERNAME, {"username": username})
-    return result.scalars().first()
+    return await live_user_by_username(session, username)
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import requires_access
+from cornflow_fastapi.callers.guard import requires_access
 from cornflow_fastapi.dependencies import PasswordHasherDep, SessionDep, SettingsDep
 from cornflow_fastapi.models import User
 from cornflow_fastapi.request_parsing import body_openapi, json_body

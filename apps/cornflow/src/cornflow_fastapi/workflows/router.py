@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from cornflow_fastapi.access import catalog
-from cornflow_fastapi.auth.guard import Caller, requires_access, requires_caller
+from cornflow_fastapi.callers.guard import Caller, requires_access, requires_caller
 from cornflow_fastapi.dependencies import OrchestratorDep, SessionDep, SettingsDep
 from cornflow_fastapi.models import User
 from cornflow_fastapi.records.shapes import ExecutionBase

@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from cornflow_fastapi.errors import InvalidUsage
-from cornflow_fastapi.executions.log_schema import LogError, load_log
 from cornflow_fastapi.models import DeployedWorkflow
 from cornflow_fastapi.request_parsing import (
     INVALID_INPUT,
@@ -23,6 +22,7 @@ from cornflow_fastapi.request_parsing import (
     load_json,
     marshmallow_messages,
 )
+from cornflow_fastapi.writeback.log_schema import LogError, load_log
 
 # --- deployed workflows ---------------------------------------------------------------------
 

@@ -10,53 +10,43 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.apps.registration import register_dag_permissions
-from cornflow_fastapi.auth.guard import Caller
+from cornflow_fastapi.callers.guard import Caller
 from cornflow_fastapi.config import CornflowSettings
 from cornflow_fastapi.errors import InvalidData, InvalidUsage, NoPermission, ObjectDoesNotExist
-from cornflow_fastapi.executions import results
-from cornflow_fastapi.models import (
-    Case,
-    DeployedWorkflow,
-    Execution,
-    Instance,
-    PermissionDag,
-    is_row_id,
-    utcnow,
-)
-from cornflow_fastapi.orchestrators.airflow import NOT_REACHABLE
-from cornflow_fastapi.orchestrators.base import (
-    STATE_MESSAGES,
-    ExecutionState,
-    Orchestrator,
-    OrchestratorError,
-)
-from cornflow_fastapi.records.identifiers import aware_now, data_hash, new_execution_id
-from cornflow_fastapi.records.ownership import get_visible, sees_everything
-from cornflow_fastapi.records.workflows import (
+from cornflow_fastapi.jsonschemas.validation import (
     SchemaKind,
     SchemaSource,
     get_workflow,
     raise_if_invalid,
     schema_of,
 )
+from cornflow_fastapi.models import (
+    STATE_MESSAGES,
+    Case,
+    DeployedWorkflow,
+    Execution,
+    ExecutionState,
+    Instance,
+    PermissionDag,
+    is_row_id,
+    utcnow,
+)
+from cornflow_fastapi.orchestrators.airflow import NOT_REACHABLE
+from cornflow_fastapi.orchestrators.base import Orchestrator, OrchestratorError
+from cornflow_fastapi.records.identifiers import aware_now, data_hash, new_execution_id
+from cornflow_fastapi.records.ownership import get_visible, sees_everything
+from cornflow_fastapi.records.persistence import flush_or_refuse
 from cornflow_fastapi.workflows.schemas import DeployedDagCreate, ManualExecution
+from cornflow_fastapi.writeback import results
 
 INSTANCE_NOT_FOUND = "The instance does not exist."
 EXAMPLE_NOT_FOUND = "The example does not exist"
 NO_SCHEMA_PERMISSION = "User does not have permission to access this dag"
 # The example endpoints end their refusal with a full stop; the schema endpoint does not.
 NO_EXAMPLE_PERMISSION = "User does not have permission to access this dag."
-
-
-def _saving_error(error: Exception, subject: str) -> InvalidData:
-    """The 400 Cornflow answers when the database refuses a new row."""
-    if isinstance(error, IntegrityError):
-        return InvalidData(f"Integrity error on saving with data {subject}")
-    return InvalidData(f"Unknown database error on saving with data {subject}")
 
 
 # --- deployed workflows ---------------------------------------------------------------------
@@ -81,10 +71,7 @@ async def create_deployed(
         raise InvalidData(f"Integrity error on saving with data {subject}")
     row = DeployedWorkflow(**body.model_dump())
     session.add(row)
-    try:
-        await session.flush()
-    except DBAPIError as error:
-        raise _saving_error(error, subject) from None
+    await flush_or_refuse(session, "saving", subject)
     await register_dag_permissions(session, open_deployment=open_deployment)
     return row
 
@@ -148,10 +135,7 @@ async def create_manual_execution(
         updated_at=now,
     )
     session.add(execution)
-    try:
-        await session.flush()
-    except DBAPIError as error:
-        raise _saving_error(error, f"<Execution {execution_id}>") from None
+    await flush_or_refuse(session, "saving", f"<Execution {execution_id}>")
     return execution
 
 

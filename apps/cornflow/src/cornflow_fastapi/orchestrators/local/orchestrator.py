@@ -13,13 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from cornflow_fastapi.apps.discovery import InstalledApp, load_apps, resolve_workflow
-from cornflow_fastapi.models import Execution
-from cornflow_fastapi.orchestrators.base import (
-    ExecutionState,
-    OrchestratorError,
-    RunRequest,
-    WorkflowInfo,
-)
+from cornflow_fastapi.models import Execution, ExecutionState
+from cornflow_fastapi.orchestrators.base import OrchestratorError, RunRequest, WorkflowInfo
 from cornflow_fastapi.orchestrators.local.runs import parse_run_id, run_id_for
 from svckit.db import Database
 

@@ -38,9 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cornflow_fastapi.models import Execution
+from cornflow_fastapi.models import STATE_MESSAGES, Execution, ExecutionState
 from cornflow_fastapi.models.local_runner import run_claims
-from cornflow_fastapi.orchestrators.base import STATE_MESSAGES, ExecutionState
 from cornflow_fastapi.orchestrators.local.runs import RUN_ID_PREFIX
 
 QUEUED = ExecutionState.QUEUED

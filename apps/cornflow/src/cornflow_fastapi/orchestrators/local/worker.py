@@ -46,11 +46,10 @@ from cornflow_fastapi.apps.discovery import (
 )
 from cornflow_fastapi.config import LocalRunnerSettings
 from cornflow_fastapi.errors import InvalidData
-from cornflow_fastapi.executions import results
-from cornflow_fastapi.models import Execution, Instance, utcnow
-from cornflow_fastapi.orchestrators.base import ExecutionState
+from cornflow_fastapi.models import Execution, ExecutionState, Instance, utcnow
 from cornflow_fastapi.orchestrators.local import child, queue
 from cornflow_fastapi.orchestrators.local.runs import RunKind, RunRef, parse_run_id
+from cornflow_fastapi.writeback import results
 from svckit.db import Database
 from svckit.errors import AppError
 

@@ -140,23 +140,20 @@ _PRESOLVE = Schema(
         "time": Field(_float, required=True),
     }
 )
-_PROGRESS = Schema(
-    {
-        name: Field(_string_list)
-        for name in (
-            "Node",
-            "NodesLeft",
-            "Objective",
-            "IInf",
-            "BestInteger",
-            "CutsBestBound",
-            "ItpNode",
-            "Gap",
-            "Time",
-            "Depth",
-        )
-    }
+# The columns of the solver's progress table, each a list of strings.
+PROGRESS_FIELDS = (
+    "Node",
+    "NodesLeft",
+    "Objective",
+    "IInf",
+    "BestInteger",
+    "CutsBestBound",
+    "ItpNode",
+    "Gap",
+    "Time",
+    "Depth",
 )
+_PROGRESS = Schema({name: Field(_string_list) for name in PROGRESS_FIELDS})
 _FIRST_SOLUTION = Schema(
     {
         "Node": Field(_integer, required=True, allow_none=True),

@@ -23,15 +23,14 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.errors import InvalidData, InvalidUsage, ObjectDoesNotExist
-from cornflow_fastapi.executions.log_schema import LogError, load_log
-from cornflow_fastapi.models import Case, Execution, Instance
-from cornflow_fastapi.orchestrators.base import STATE_MESSAGES, ExecutionState
-from cornflow_fastapi.records.workflows import (
+from cornflow_fastapi.jsonschemas.validation import (
     SchemaKind,
     SchemaSource,
     raise_if_invalid,
     schema_of,
 )
+from cornflow_fastapi.models import STATE_MESSAGES, Case, Execution, ExecutionState, Instance
+from cornflow_fastapi.writeback.log_schema import LogError, load_log
 
 EXECUTION_NOT_FOUND = "The execution does not exist."
 

@@ -10,12 +10,12 @@ from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cornflow_fastapi.access.catalog import METHOD_ACTIONS, ActionId, RoleId, View
-from cornflow_fastapi.auth import openid, tokens
+from cornflow_fastapi.callers import openid, tokens
+from cornflow_fastapi.callers.lookup import live_user_by_username
 from cornflow_fastapi.config import AuthType, CornflowSettings
 from cornflow_fastapi.dependencies import SessionDep, SettingsDep
 from cornflow_fastapi.errors import InvalidCredentials, NoPermission
 from cornflow_fastapi.models import ApiView, PermissionView, User, UserRole
-from cornflow_fastapi.users import repository
 from svckit.http import get_metrics
 
 NO_ENDPOINT_PERMISSION = "You do not have permission to access this endpoint"
@@ -63,7 +63,7 @@ async def claims_of(request: Request, settings: CornflowSettings, token: str) ->
 async def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
     """The caller, identified by the token's `sub` (a username)."""
     claims = await claims_of(request, settings, bearer_token(request))
-    user = await repository.get_user_by_username(session, str(claims.get("sub")))
+    user = await live_user_by_username(session, str(claims.get("sub")))
     if user is None:
         raise refuse(
             request, "unknown_user", "User not found. Please ensure you are using valid credentials"

@@ -1,0 +1,1 @@
+"""Who is calling: tokens, identity providers, and the permission check of every route."""

@@ -1,0 +1,1 @@
+"""The JSON schemas a workflow publishes, and data checked against them."""
