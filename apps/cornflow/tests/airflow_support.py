@@ -369,6 +369,30 @@ class AirflowServer:
         for process in self.processes.values():
             process.wait(timeout=10)
         self.processes.clear()
+        self._kill_strays()
+
+    def _kill_strays(self) -> None:
+        """Task processes that left the group (a run starting as Airflow stopped) go too.
+
+        They are found by what they took from this server: its AIRFLOW_HOME as their working
+        folder or in their environment.
+        """
+        processes = Path("/proc")
+        if not processes.is_dir():
+            return
+        home = self.home.resolve()
+        marker = f"AIRFLOW_HOME={self.home}".encode()
+        for entry in processes.iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                cwd = (entry / "cwd").resolve(strict=True)
+                environment = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if cwd == home or home in cwd.parents or marker in environment:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
 
     def __enter__(self) -> AirflowServer:
         return self.start()
