@@ -12,7 +12,7 @@ from httpx import AsyncClient
 from instances.instance_support import BASE_KEYS, load_instance
 from sqlalchemy import func, select
 
-from cornflow_fastapi.instances import pulp_files
+from cornflow_fastapi.instances import model_reader, pulp_files
 from cornflow_fastapi.models import Instance
 from cornflow_fastapi.records.identifiers import data_hash
 from cornflow_support import DENIED, NO_TOKEN, Account
@@ -370,11 +370,11 @@ async def test_upload_over_the_body_limit(
 
 
 def test_a_ranged_row_becomes_two_constraints() -> None:
-    assert pulp_files._sides("r", 1.0, 3.0) == [
+    assert model_reader._sides("r", 1.0, 3.0) == [
         ("r_lower", pulp.LpConstraintGE, 1.0),
         ("r_upper", pulp.LpConstraintLE, 3.0),
     ]
-    assert pulp_files._sides("f", float("-inf"), float("inf")) == []
+    assert model_reader._sides("f", float("-inf"), float("inf")) == []
 
 
 @pytest.mark.parametrize(
