@@ -1,5 +1,8 @@
 """Reading MPS and LP files into PuLP's JSON model.
 
+Reading is blocking (file I/O and parsing that grows with the file): it is meant to run in a
+worker thread.
+
 MPS files are read by PuLP (`LpProblem.fromMPS`), as the Flask server reads them, so the stored
 model and its hash are the same. The Flask server reads LP files with the MPS reader too, which
 turns any LP file into an empty placeholder model; here HiGHS reads them (DEVIATIONS.md).
@@ -16,16 +19,29 @@ from typing import Any, BinaryIO
 import highspy
 import pulp  # type: ignore[import-untyped]
 
-from cornflow_fastapi.instances.pulp_files import MPS, ModelFileError
+from cornflow_fastapi.instances.pulp_files import (
+    EXTENSION_ERROR,
+    MPS,
+    ModelFileError,
+    extension_of,
+    secure_filename,
+)
 from cornflow_fastapi.records.values import all_finite
 
 
-def read(source: BinaryIO, safe_name: str, extension: str, *, minimize: bool) -> dict[str, Any]:
-    """The model in source, a file named safe_name of the given extension (`mps` or `lp`)."""
+def read_model_file(source: BinaryIO, filename: str, *, minimize: bool) -> dict[str, Any]:
+    """The PuLP model (`LpProblem.toDict()`) of an MPS or LP file; blocking.
+
+    The objective sense is the request's (`minimize`), whatever the file says, as on the Flask
+    server. Raises ModelFileError for anything that is not a readable model.
+    """
+    extension = extension_of(filename)
+    if extension is None:
+        raise ModelFileError(EXTENSION_ERROR)
     sense = pulp.LpMinimize if minimize else pulp.LpMaximize
     directory = tempfile.mkdtemp(prefix="cornflow-model-")
     try:
-        path = Path(directory) / safe_name
+        path = Path(directory) / secure_filename(filename)
         with path.open("wb") as target:
             shutil.copyfileobj(source, target)
         reader = _read_mps if extension == MPS else _read_lp

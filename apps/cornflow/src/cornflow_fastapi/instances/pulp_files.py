@@ -1,9 +1,7 @@
-"""Optimisation models uploaded as MPS or LP files: which files are accepted, and reading them.
+"""Optimisation models uploaded as MPS or LP files: which file names are accepted.
 
-Reading is blocking (file I/O and parsing that grows with the file), so `read_model_file` is
-meant to run in a worker thread. The reader itself (model_reader) is imported on the first
-upload: it pulls in PuLP, HiGHS and NumPy, some 16 MiB that every server process would
-otherwise carry from its start.
+Reading them is model_reader's work; it pulls in PuLP, HiGHS and NumPy, so this module stays
+apart from it for the checks made before anything is read.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Any, BinaryIO
 
 MPS = "mps"
 LP = "lp"
@@ -46,17 +43,3 @@ def extension_of(filename: str | None) -> str | None:
         return None
     extension = safe.rsplit(".", 1)[1].lower()
     return extension if extension in ALLOWED_EXTENSIONS else None
-
-
-def read_model_file(source: BinaryIO, filename: str, *, minimize: bool) -> dict[str, Any]:
-    """The PuLP model (`LpProblem.toDict()`) of an MPS or LP file; blocking.
-
-    The objective sense is the request's (`minimize`), whatever the file says, as on the Flask
-    server. Raises ModelFileError for anything that is not a readable model.
-    """
-    extension = extension_of(filename)
-    if extension is None:
-        raise ModelFileError(EXTENSION_ERROR)
-    from cornflow_fastapi.instances import model_reader
-
-    return model_reader.read(source, secure_filename(filename), extension, minimize=minimize)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import anyio
 from fastapi import APIRouter, Request
@@ -182,6 +182,14 @@ _FILE_FORM_OPENAPI = {
 }
 
 
+def _read_model_file(source: BinaryIO, filename: str, *, minimize: bool) -> dict[str, Any]:
+    # Imported here, in the worker thread of the first upload: the reader pulls in PuLP, HiGHS
+    # and NumPy, 16 MiB that every server process would otherwise carry from its start.
+    from cornflow_fastapi.instances import model_reader
+
+    return model_reader.read_model_file(source, filename, minimize=minimize)
+
+
 @router.post(
     "/instancefile/",
     name=catalog.INSTANCE_FILE.name,
@@ -211,7 +219,7 @@ async def create_instance_from_file(
         if (upload.size or 0) > settings.max_instance_file_bytes:
             raise RawBodyError(413, TOO_LARGE_BODY)
         read = functools.partial(
-            pulp_files.read_model_file,
+            _read_model_file,
             upload.file,
             upload.filename or "",
             minimize=fields.minimize is not False,
