@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ pytestmark = [
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+async def database_url() -> AsyncIterator[str]:
     base = postgres_base_url()
     assert base is not None
     async with scratch_postgres_database(base, "pool") as url:
